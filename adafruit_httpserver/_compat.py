@@ -1,0 +1,160 @@
+"""The one place that knows which Python runs us: CPython, MicroPython or CircuitPython.
+
+Everything runtime-specific (clock, errno matching, socket reads, exception printing) lives
+here so the rest of the package is plain portable Python.
+"""
+
+import sys
+
+IMPLEMENTATION = sys.implementation.name
+CIRCUITPYTHON = IMPLEMENTATION == "circuitpython"
+MICROPYTHON = IMPLEMENTATION == "micropython"
+CPYTHON = IMPLEMENTATION == "cpython"
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(value):
+        return value
+
+
+try:
+    import errno as _errno
+
+    EAGAIN = _errno.EAGAIN
+    ETIMEDOUT = _errno.ETIMEDOUT
+    ECONNRESET = _errno.ECONNRESET
+    ENOTCONN = _errno.ENOTCONN
+except (ImportError, AttributeError):
+    EAGAIN, ETIMEDOUT, ECONNRESET, ENOTCONN = 11, 110, 104, 107
+EWOULDBLOCK = getattr(_errno, "EWOULDBLOCK", EAGAIN)
+EINPROGRESS = getattr(_errno, "EINPROGRESS", 115)
+# MicroPython's errno module has no EPIPE; Linux, lwIP and CircuitPython all use 32.
+EPIPE = getattr(_errno, "EPIPE", 32)
+ECONNABORTED = getattr(_errno, "ECONNABORTED", 103)
+MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE = -30592
+
+# 116 is lwIP's ETIMEDOUT on some CircuitPython ports.
+_TIMEOUT_ERRNOS = (ETIMEDOUT, 116)
+_WOULD_BLOCK_ERRNOS = (EAGAIN, EWOULDBLOCK, EINPROGRESS)
+_GONE_ERRNOS = (ECONNRESET, EPIPE, ENOTCONN, ECONNABORTED, MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, 9)
+
+
+def error_number(exc):
+    """The errno of an OSError on every runtime (MicroPython keeps it in ``args[0]``)."""
+    number = getattr(exc, "errno", None)
+    if number is None and exc.args and isinstance(exc.args[0], int):
+        number = exc.args[0]
+    return number
+
+
+def would_block(exc):
+    """True when a non-blocking socket operation simply has to be retried later."""
+    name = type(exc).__name__
+    if name in ("SSLWantReadError", "SSLWantWriteError"):
+        return True
+    return error_number(exc) in _WOULD_BLOCK_ERRNOS
+
+
+def is_timeout(exc):
+    if type(exc).__name__ in ("TimeoutError", "timeout"):
+        return True
+    return error_number(exc) in _TIMEOUT_ERRNOS
+
+
+def peer_gone(exc):
+    """True for errors that only mean the other side has gone away."""
+    if type(exc).__name__ in ("SSLEOFError", "SSLZeroReturnError", "SSLError"):
+        return True
+    return error_number(exc) in _GONE_ERRNOS
+
+
+# A millisecond clock that never goes backwards. MicroPython has ticks (which wrap around),
+# CircuitPython and CPython have monotonic_ns (CircuitPython's float monotonic() loses
+# precision after a few hours of uptime, so it is not used).
+try:
+    from time import ticks_ms as ticks_ms, ticks_diff as ticks_diff, ticks_add as ticks_add
+except ImportError:
+    from time import monotonic_ns as _monotonic_ns
+
+    def ticks_ms():
+        return _monotonic_ns() // 1000000
+
+    def ticks_diff(end, start):
+        return end - start
+
+    def ticks_add(ticks, delta):
+        return ticks + delta
+
+
+def socket_reader(sock):
+    """Returns ``read(memoryview) -> int | None``: bytes read, 0 at EOF, None when nothing is
+    waiting. CircuitPython sockets only have ``recv_into``, MicroPython ones only ``readinto``
+    and ``recv``; CPython has all of them."""
+    if hasattr(sock, "recv_into"):
+
+        def read(view):
+            try:
+                return sock.recv_into(view, len(view))
+            except OSError as exc:
+                if would_block(exc):
+                    return None
+                raise
+
+        return read
+
+    if hasattr(sock, "readinto"):
+
+        def read(view):
+            try:
+                # MicroPython returns None for "nothing yet" on a non-blocking stream.
+                return sock.readinto(view)
+            except OSError as exc:
+                if would_block(exc):
+                    return None
+                raise
+
+        return read
+
+    def read(view):
+        try:
+            data = sock.recv(len(view))
+        except OSError as exc:
+            if would_block(exc):
+                return None
+            raise
+        view[: len(data)] = data
+        return len(data)
+
+    return read
+
+
+def send_some(sock, data):
+    """Sends what the socket takes now; returns the count (0 when it would block)."""
+    try:
+        sent = sock.send(data)
+    except OSError as exc:
+        if would_block(exc):
+            return 0
+        raise
+    return sent or 0
+
+
+if hasattr(sys, "print_exception"):
+    print_exception = sys.print_exception  # pylint: disable=no-member
+else:
+
+    def print_exception(exc):
+        import traceback  # pylint: disable=import-outside-toplevel
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+
+def bind_address(socket_source, host, port):
+    """The first address ``getaddrinfo`` gives for (host, port), with its family.
+
+    Binding to the returned address works everywhere; MicroPython's unix port refuses a plain
+    ``(host, port)`` tuple."""
+    info = socket_source.getaddrinfo(host, port)[0]
+    return info[0], info[-1]

@@ -1,0 +1,2 @@
+document.getElementById("status").textContent =
+  "The script loaded too: " + new Date().toLocaleTimeString();

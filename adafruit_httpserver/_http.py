@@ -1,0 +1,204 @@
+"""Sans-IO HTTP/1.x pieces: finding and parsing a request head, deciding body framing and
+persistence, percent-decoding. Bytes in, values out; no sockets here."""
+
+from ._compat import const
+
+# Characters allowed in a method or header name (RFC 9110 "token").
+_TOKEN = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+_HEX = b"0123456789abcdef"
+
+NO_BODY = const(0)
+LENGTH = const(1)
+CHUNKED = const(2)
+
+REASONS = {
+    100: "Continue",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    411: "Length Required",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    417: "Expectation Failed",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
+}
+
+
+class HTTPError(ValueError):
+    """A request the server must refuse with ``status``; ``message`` says why."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def is_token(text):
+    if not text:
+        return False
+    for char in text:
+        if char not in _TOKEN:
+            return False
+    return True
+
+
+def find_head_end(buf, start, end):
+    """Index just past the blank line that ends a request head in ``buf[:end]``, or -1.
+
+    ``start`` lets a caller resume where the previous search stopped (minus 3 bytes, since
+    the terminator may straddle two reads). Bare-LF line endings are accepted."""
+    index = buf.find(b"\n", start, end)
+    while index != -1:
+        after = index + 1
+        if after < end:
+            nxt = buf[after]
+            if nxt == 10:
+                return after + 1
+            if nxt == 13 and after + 1 < end and buf[after + 1] == 10:
+                return after + 2
+        index = buf.find(b"\n", after, end)
+    return -1
+
+
+def parse_head(data):
+    """Parses a request head (request line and header lines, without the blank line).
+
+    Returns ``(method, target, version, headers)`` where headers is a list of
+    ``(name, value)``. Raises ``HTTPError`` with 400 or 505."""
+    try:
+        text = bytes(data).decode("utf-8")
+    except UnicodeError:
+        raise HTTPError(400, "Request head is not valid UTF-8") from None
+    lines = text.split("\n")
+    parts = lines[0].rstrip("\r").split(" ")
+    if len(parts) != 3:
+        raise HTTPError(400, "Malformed request line")
+    method, target, version = parts
+    if not is_token(method):
+        raise HTTPError(400, "Malformed method")
+    if not target or not (target[0] == "/" or target == "*" or "://" in target):
+        raise HTTPError(400, "Malformed request target")
+    for char in target:
+        if char <= " " or char == "\x7f":
+            raise HTTPError(400, "Malformed request target")
+    if len(version) != 8 or not version.startswith("HTTP/") or version[6] != ".":
+        raise HTTPError(400, "Malformed HTTP version")
+    if not (version[5].isdigit() and version[7].isdigit()):
+        raise HTTPError(400, "Malformed HTTP version")
+    if version[5] != "1":
+        raise HTTPError(505, "Only HTTP/1.0 and HTTP/1.1 are supported")
+    headers = []
+    for line in lines[1:]:
+        if line and line[-1] == "\r":
+            line = line[:-1]
+        if not line:
+            continue
+        if line[0] in " \t":
+            raise HTTPError(400, "Obsolete header line folding is not accepted")
+        colon = line.find(":")
+        name = line[:colon]
+        if colon <= 0 or not is_token(name):
+            raise HTTPError(400, "Malformed header line")
+        value = line[colon + 1 :].strip(" \t")
+        for char in value:
+            if char < " " and char != "\t" or char == "\x7f":
+                raise HTTPError(400, "Control character in header value")
+        headers.append((name, value))
+    return method, target, version, headers
+
+
+def body_framing(headers):
+    """How the request body is delimited: ``(NO_BODY, 0)``, ``(LENGTH, n)`` or
+    ``(CHUNKED, None)``. ``headers`` is a ``Headers``. Raises ``HTTPError`` (400, 501)."""
+    encodings = headers.get_list("Transfer-Encoding")
+    lengths = headers.get_list("Content-Length")
+    if encodings:
+        if lengths:
+            raise HTTPError(400, "Both Transfer-Encoding and Content-Length were sent")
+        codings = [c.strip().lower() for c in ",".join(encodings).split(",") if c.strip()]
+        if codings != ["chunked"]:
+            raise HTTPError(501, "Unsupported Transfer-Encoding: " + ", ".join(encodings))
+        return CHUNKED, None
+    if not lengths:
+        return NO_BODY, 0
+    values = set(v.strip() for v in ",".join(lengths).split(","))
+    if len(values) != 1:
+        raise HTTPError(400, "Conflicting Content-Length values")
+    value = values.pop()
+    if not value.isdigit() or len(value) > 15:
+        raise HTTPError(400, "Malformed Content-Length")
+    length = int(value)
+    return (LENGTH, length) if length else (NO_BODY, 0)
+
+
+def connection_tokens(headers):
+    return [t.strip().lower() for t in ",".join(headers.get_list("Connection")).split(",")]
+
+
+def wants_keep_alive(version, headers):
+    """Whether the client allows the connection to stay open after this exchange."""
+    tokens = connection_tokens(headers)
+    if "close" in tokens:
+        return False
+    if version == "HTTP/1.0":
+        return "keep-alive" in tokens
+    return True
+
+
+def percent_decode(text, plus_is_space=False):
+    """Decodes ``%XX`` escapes (UTF-8). Invalid escapes are kept as they are; invalid UTF-8
+    raises ``ValueError``."""
+    if plus_is_space and "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    raw = text.encode("utf-8")
+    out = bytearray()
+    index = 0
+    end = len(raw)
+    while index < end:
+        byte = raw[index]
+        if byte == 37 and index + 3 <= end:
+            high = _HEX.find(raw[index + 1 : index + 2].lower())
+            low = _HEX.find(raw[index + 2 : index + 3].lower())
+            if high >= 0 and low >= 0:
+                out.append(high * 16 + low)
+                index += 3
+                continue
+        out.append(byte)
+        index += 1
+    return bytes(out).decode("utf-8")
+
+
+def normalize_path(path):
+    """Percent-decodes a request path and resolves ``.``, ``..`` and empty segments.
+
+    Raises ``HTTPError(400)`` for NUL bytes, invalid UTF-8 or ``..`` above the root."""
+    try:
+        decoded = percent_decode(path)
+    except UnicodeError:
+        raise HTTPError(400, "Request path is not valid UTF-8") from None
+    if "\x00" in decoded:
+        raise HTTPError(400, "NUL byte in request path")
+    if "/." not in decoded and "//" not in decoded:
+        return decoded
+    segments = []
+    for segment in decoded.split("/")[1:]:
+        if segment == "..":
+            if not segments:
+                raise HTTPError(400, "Request path leaves the root")
+            segments.pop()
+        elif segment not in ("", "."):
+            segments.append(segment)
+    trailing = decoded.endswith("/") or decoded.endswith("/.") or decoded.endswith("/..")
+    result = "/" + "/".join(segments)
+    if trailing and segments:
+        result += "/"
+    return result

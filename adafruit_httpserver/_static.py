@@ -1,0 +1,374 @@
+"""Sans-IO helpers for static file serving: path resolution, Range, ETag, HTTP dates.
+
+* ``percent_decode(text)`` / ``resolve_path(root, url_path)`` / ``within_root(root, path)``
+* ``parse_range(value, size)`` -> ``(start, end_inclusive)``, ``None`` (ignore the header and
+  send the whole file) or ``UNSATISFIABLE`` (answer 416 with ``Content-Range: bytes */size``)
+* ``make_etag(size, mtime)``, ``etag_matches(if_none_match, etag)``,
+  ``if_range_matches(value, etag, last_modified)``
+* ``http_date(seconds)`` / ``parse_http_date(text)`` on POSIX seconds, written without
+  ``time.strftime``/``strptime``/``calendar`` (MicroPython has none of them);
+  ``EPOCH_OFFSET`` converts the runtime's own epoch (2000 on some MicroPython boards) to
+  POSIX: ``http_date(os.stat(path)[8] + EPOCH_OFFSET)``; ``clock_is_real()``.
+"""
+
+import time
+
+from .exceptions import BackslashInPathError, InvalidPathError, ParentDirectoryReferenceError
+
+try:
+    from os.path import realpath as _realpath, sep as _sep
+except ImportError:  # MicroPython and CircuitPython have no os.path
+    _realpath = None
+    _sep = "/"
+
+UNSATISFIABLE = -1
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_POSIX_2000 = 946684800
+_POSIX_2020 = 1577836800
+
+
+def _epoch_offset():
+    gmtime = getattr(time, "gmtime", None) or getattr(time, "localtime", None)
+    try:
+        if gmtime(0)[0] == 2000:
+            return _POSIX_2000
+    except (TypeError, OverflowError, OSError, ValueError):
+        pass
+    return 0
+
+
+EPOCH_OFFSET = _epoch_offset()
+
+
+def clock_is_real():
+    """True when ``time.time()`` looks set (after 2020-01-01): boards without an RTC or
+    network time start counting at 1970 or 2000."""
+    return time.time() + EPOCH_OFFSET > _POSIX_2020
+
+
+# -- dates ---------------------------------------------------------------------------------
+
+
+def _days_from_civil(year, month, day):
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    if month <= 2:
+        year -= 1
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+def _civil_from_days(days):
+    days += 719468
+    era = days // 146097
+    day_of_era = days - era * 146097
+    year_of_era = (
+        day_of_era - day_of_era // 1460 + day_of_era // 36524 - day_of_era // 146096
+    ) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = shifted_month + 3 if shifted_month < 10 else shifted_month - 9
+    return year_of_era + era * 400 + (1 if month <= 2 else 0), month, day
+
+
+def http_date(seconds):
+    """IMF-fixdate for POSIX ``seconds``: ``"Sun, 06 Nov 1994 08:49:37 GMT"``."""
+    seconds = int(seconds)
+    days = seconds // 86400
+    rest = seconds - days * 86400
+    year, month, day = _civil_from_days(days)
+    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
+        _DAYS[(days + 3) % 7],  # 1970-01-01 was a Thursday
+        day,
+        _MONTHS[month - 1],
+        year,
+        rest // 3600,
+        rest // 60 % 60,
+        rest % 60,
+    )
+
+
+def _number(text):
+    if not text or len(text) > 4:
+        return None
+    for char in text:
+        if not "0" <= char <= "9":
+            return None
+    return int(text)
+
+
+def _month(text):
+    for index, name in enumerate(_MONTHS):
+        if name == text:
+            return index + 1
+    return 0
+
+
+def parse_http_date(text):
+    """POSIX seconds of an HTTP date, or None when ``text`` is not one.
+
+    Accepts the three formats HTTP recipients must read: IMF-fixdate
+    (``Sun, 06 Nov 1994 08:49:37 GMT``), RFC 850 (``Sunday, 06-Nov-94 08:49:37 GMT``, two-digit
+    years below 70 are 20xx) and asctime (``Sun Nov  6 08:49:37 1994``). The weekday is not
+    checked."""
+    if not isinstance(text, str):
+        return None
+    words = text.split()
+    year_digits = 4
+    if len(words) == 6 and words[5] == "GMT" and words[0].endswith(","):
+        day, month, year, clock = words[1], words[2], words[3], words[4]
+    elif len(words) == 4 and words[3] == "GMT" and words[0].endswith(","):
+        parts = words[1].split("-")
+        if len(parts) != 3:
+            return None
+        day, month, year, clock = parts[0], parts[1], parts[2], words[2]
+        year_digits = 2
+    elif len(words) == 5 and not words[0].endswith(","):
+        month, day, clock, year = words[1], words[2], words[3], words[4]
+    else:
+        return None
+    if len(year) != year_digits:
+        return None
+    month = _month(month)
+    day = _number(day)
+    year = _number(year)
+    clock = clock.split(":")
+    if not month or day is None or year is None or len(clock) != 3:
+        return None
+    if year_digits == 2:
+        year += 2000 if year < 70 else 1900
+    hour, minute, second = _number(clock[0]), _number(clock[1]), _number(clock[2])
+    if hour is None or minute is None or second is None:
+        return None
+    if not 1 <= day <= _DAYS_IN_MONTH[month - 1] or hour > 23 or minute > 59 or second > 60:
+        return None
+    if month == 2 and day == 29 and (year % 4 or (year % 100 == 0 and year % 400)):
+        return None
+    if second == 60:  # a leap second
+        second = 59
+    return _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+
+
+# -- ETags and conditional requests -------------------------------------------------------------
+
+
+def make_etag(size, mtime):
+    """A strong ETag from a file's size and modification time: ``"<hex size>-<hex mtime>"``."""
+    return '"%x-%x"' % (int(size), int(mtime))
+
+
+def _opaque_tags(value):
+    """The entity tags of an If-None-Match/If-Range list as ``(weak, "opaque")`` pairs."""
+    tags = []
+    index = 0
+    end = len(value)
+    while index < end:
+        char = value[index]
+        if char in " \t,":
+            index += 1
+            continue
+        weak = value.startswith("W/", index)
+        if weak:
+            index += 2
+        if index < end and value[index] == '"':
+            close = value.find('"', index + 1)
+            if close < 0:
+                close = end - 1
+            tags.append((weak, value[index : close + 1]))
+            index = close + 1
+        else:  # not a valid entity-tag: skip to the next list element
+            comma = value.find(",", index)
+            index = end if comma < 0 else comma
+    return tags
+
+
+def _strip_weak(etag):
+    return etag[2:] if etag.startswith("W/") else etag
+
+
+def etag_matches(if_none_match_value, etag):
+    """True when an If-None-Match value matches ``etag`` (``*``, or any listed tag by the
+    weak comparison), so the answer is 304 Not Modified."""
+    if not if_none_match_value or not etag:
+        return False
+    if if_none_match_value.strip() == "*":
+        return True
+    opaque = _strip_weak(etag)
+    for _weak, tag in _opaque_tags(if_none_match_value):
+        if tag == opaque:
+            return True
+    return False
+
+
+def if_range_matches(value, etag, last_modified_http_date):
+    """True when an If-Range value still matches, so the Range header applies.
+
+    An entity tag must match ``etag`` by the strong comparison (a weak tag never matches);
+    a date must equal ``last_modified_http_date`` exactly. Anything else is False (send the
+    whole file)."""
+    if not value:
+        return False
+    value = value.strip()
+    if value.startswith('"') or value.startswith("W/"):
+        if value.startswith("W/") or not etag or etag.startswith("W/"):
+            return False
+        return value == etag
+    if not last_modified_http_date:
+        return False
+    sent = parse_http_date(value)
+    return sent is not None and sent == parse_http_date(last_modified_http_date)
+
+
+# -- Range -----------------------------------------------------------------------------------
+
+
+def _position(text, size):
+    """A non-negative decimal, or None. Numbers with more digits than ``size`` are larger
+    than it: they come back as ``size + 1`` (no big integers on small boards)."""
+    if not text:
+        return None
+    for char in text:
+        if not "0" <= char <= "9":  # not isdigit(): it accepts other scripts' digits
+            return None
+    significant = text.lstrip("0")
+    if len(significant) > len(str(size)):
+        return size + 1
+    return int(significant) if significant else 0
+
+
+def parse_range(header_value, size):
+    """Reads a ``Range`` header for a ``size``-byte file.
+
+    Returns ``(start, end)`` (inclusive, ``end`` clamped to ``size - 1``) for one satisfiable
+    byte range; ``None`` when the header must be ignored and the whole file sent (not a
+    ``bytes=`` range, malformed, several ranges, or a suffix range of an empty file); and
+    ``UNSATISFIABLE`` (-1) when it asks for bytes past the end (416). ``bytes=-n`` with ``n``
+    at least ``size`` is the whole file."""
+    if not header_value:
+        return None
+    equals = header_value.find("=")
+    if equals < 0 or header_value[:equals].strip().lower() != "bytes":
+        return None
+    spec = None
+    for item in header_value[equals + 1 :].split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if spec is not None:
+            return None  # several ranges: answered with the whole file
+        spec = item
+    if spec is None:
+        return None
+    dash = spec.find("-")
+    if dash < 0:
+        return None
+    first, last = spec[:dash].strip(), spec[dash + 1 :].strip()
+    if not first:
+        suffix = _position(last, size)
+        if suffix is None:
+            return None
+        if suffix == 0:
+            return UNSATISFIABLE
+        if size == 0:
+            return None
+        return (size - suffix if suffix < size else 0), size - 1
+    start = _position(first, size)
+    if start is None:
+        return None
+    if last:
+        end = _position(last, size)
+        if end is None or end < start:
+            return None
+    else:
+        end = size - 1
+    if start >= size:
+        return UNSATISFIABLE
+    return start, (end if end < size else size - 1)
+
+
+# -- paths ----------------------------------------------------------------------------------
+
+
+def _hex_digit(char):
+    if "0" <= char <= "9":
+        return ord(char) - 48
+    if "a" <= char <= "f":
+        return ord(char) - 87
+    if "A" <= char <= "F":
+        return ord(char) - 55
+    return -1
+
+
+def percent_decode(text):
+    """Decodes ``%XX`` escapes as UTF-8. ``+`` stays ``+``; an invalid escape (``%zz``, a
+    ``%`` near the end) is kept literally; invalid UTF-8 raises ``ValueError``."""
+    if "%" not in text:
+        return text
+    raw = text.encode("utf-8")
+    out = bytearray()
+    index = 0
+    end = len(raw)
+    while index < end:
+        percent = raw.find(b"%", index)
+        if percent < 0:
+            out.extend(raw[index:])
+            break
+        out.extend(raw[index:percent])
+        if percent + 2 < end:
+            high = _hex_digit(chr(raw[percent + 1]))
+            low = _hex_digit(chr(raw[percent + 2]))
+            if high >= 0 and low >= 0:
+                out.append(high * 16 + low)
+                index = percent + 3
+                continue
+        out.append(37)
+        index = percent + 1
+    try:
+        return bytes(out).decode("utf-8")
+    except UnicodeError:
+        raise ValueError("Invalid UTF-8 in percent-encoded text") from None
+
+
+def resolve_path(root, url_path):
+    """The filesystem path for ``url_path`` under ``root``, after percent-decoding.
+
+    Raises ``BackslashInPathError(url_path)`` for a backslash and
+    ``ParentDirectoryReferenceError(url_path)`` for a ``..`` segment, both checked after
+    decoding (so ``%5c``, ``%2e%2e`` and ``..%2f`` are caught), and ``InvalidPathError`` for
+    invalid UTF-8 or a NUL byte. Leading slashes of the path are dropped and exactly one
+    ``/`` joins it to ``root``; ``.`` and empty segments are kept (harmless on every
+    filesystem). An empty ``root`` raises ``ValueError``."""
+    if not root:
+        raise ValueError("root must not be empty")
+    try:
+        decoded = percent_decode(url_path)
+    except ValueError:
+        raise InvalidPathError("Invalid UTF-8 in path: %s" % (url_path,)) from None
+    if "\x00" in decoded:
+        raise InvalidPathError("NUL byte in path: %s" % (url_path,))
+    if "\\" in decoded:
+        raise BackslashInPathError(url_path)
+    for segment in decoded.split("/"):
+        if segment == "..":
+            raise ParentDirectoryReferenceError(url_path)
+    return root.rstrip("/") + "/" + decoded.lstrip("/")
+
+
+def within_root(root, full_path):
+    """False when ``full_path`` leaves ``root`` once symlinks are resolved. Runtimes without
+    ``os.path.realpath`` (MicroPython, CircuitPython) have no symlinks to follow: True."""
+    if _realpath is None:
+        return True
+    real_root = _realpath(root)
+    real = _realpath(full_path)
+    if real == real_root:
+        return True
+    if not real_root.endswith(_sep):
+        real_root += _sep
+    return real.startswith(real_root)

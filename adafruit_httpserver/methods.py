@@ -1,0 +1,11 @@
+"""HTTP method names. Each constant is a plain ``str`` equal to its own name."""
+
+GET = "GET"
+POST = "POST"
+PUT = "PUT"
+DELETE = "DELETE"
+PATCH = "PATCH"
+HEAD = "HEAD"
+OPTIONS = "OPTIONS"
+TRACE = "TRACE"
+CONNECT = "CONNECT"

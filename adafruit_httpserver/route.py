@@ -1,0 +1,202 @@
+"""``Route`` and the ``as_route`` decorator.
+
+Paths are matched segment by segment, without ``re``. A route path is made of literal text
+(matched exactly, regex metacharacters included) and whole segments that are:
+
+* ``<name>``: one non-empty segment, passed to the handler as ``name``;
+* ``...``: one non-empty segment, not captured;
+* ``....``: one or more characters, ``/`` included, not captured.
+"""
+
+from .methods import GET
+
+_ONE = -1  # "..."
+_REST = -2  # "...."
+_REGEX_SPECIALS = "\\.^$*+?{}[]|()"
+
+
+def _is_parameter(segment):
+    return (
+        len(segment) > 2
+        and segment[0] == "<"
+        and segment[-1] == ">"
+        and "<" not in segment[1:-1]
+        and ">" not in segment[1:-1]
+    )
+
+
+def _validate(path, append_slash):
+    # pylint: disable=too-many-branches
+    if not path.startswith("/"):
+        raise ValueError("Path must start with a slash.")
+    if append_slash and path.endswith("/"):
+        raise ValueError("Cannot use append_slash=True when path ends with /")
+    if "//" in path:
+        raise ValueError("Path cannot contain double slashes.")
+    if "<>" in path:
+        raise ValueError("All URL parameters must be named.")
+    for segment in path.split("/"):
+        opening = segment.find("<")
+        if opening >= 0 and segment.find(">", opening) > opening and not _is_parameter(segment):
+            raise ValueError("All URL parameters must be between slashes.")
+    runs = []  # (start, end) of every run of 3 or more dots
+    index = 0
+    length = len(path)
+    while index < length:
+        if path[index] == ".":
+            end = index
+            while end < length and path[end] == ".":
+                end += 1
+            if end - index >= 3:
+                runs.append((index, end))
+            index = end
+        else:
+            index += 1
+    for start, end in runs:
+        if path[start - 1] != "/" or (end < length and path[end] != "/"):
+            raise ValueError("... and .... must be between slashes")
+    for start, end in runs:
+        if end - start > 4:
+            raise ValueError("Path cannot contain more than 4 dots in a row.")
+
+
+class Route:
+    """A path with methods and a handler; see the module documentation for path syntax."""
+
+    def __init__(self, path="", methods=GET, handler=None, *, append_slash=False):
+        _validate(path, append_slash)
+        self.path = path
+        if isinstance(methods, (set, list, tuple, frozenset)):
+            self.methods = set(methods)
+        else:
+            self.methods = {methods}
+        self.handler = handler
+        self.append_slash = append_slash
+        self.parameters_names = []
+        self._pattern = None
+        # literal strings, parameter indexes (>= 0), _ONE and _REST
+        tokens = []
+        literal = ""
+        rest_count = 0
+        for segment in path.split("/")[1:]:
+            literal += "/"
+            if _is_parameter(segment):
+                kind = len(self.parameters_names)
+                self.parameters_names.append(segment[1:-1])
+            elif segment == "...":
+                kind = _ONE
+            elif segment == "....":
+                kind = _REST
+                rest_count += 1
+            else:
+                literal += segment
+                continue
+            tokens.append(literal)
+            tokens.append(kind)
+            literal = ""
+        if literal:
+            tokens.append(literal)
+        self._tokens = tokens
+        self._memoize = rest_count > 1
+
+    def _match(self, path, position, token_index, values, failed):
+        # pylint: disable=too-many-arguments
+        tokens = self._tokens
+        count = len(tokens)
+        length = len(path)
+        while token_index < count:
+            token = tokens[token_index]
+            if isinstance(token, str):
+                if not path.startswith(token, position):
+                    return False
+                position += len(token)
+            elif token == _REST:
+                if position >= length:
+                    return False
+                if token_index + 1 == count:
+                    return True
+                # The next token is a literal starting with "/": try each "/" from the right.
+                end = path.rfind("/", position + 1)
+                while end > position:
+                    key = end * count + token_index
+                    if failed is None or key not in failed:
+                        mark = len(values)
+                        if self._match(path, end, token_index + 1, values, failed):
+                            return True
+                        del values[mark:]
+                        if failed is not None:
+                            failed.add(key)
+                    end = path.rfind("/", position + 1, end)
+                return False
+            else:
+                end = path.find("/", position)
+                if end < 0:
+                    end = length
+                if end == position:
+                    return False
+                if token >= 0:
+                    values.append(path[position:end])
+                position = end
+            token_index += 1
+        return position == length
+
+    def match_path(self, path):
+        """The URL parameters (``{name: value}``) when ``path`` matches, whatever the
+        method; ``None`` otherwise."""
+        values = []
+        failed = set() if self._memoize else None
+        if not self._match(path, 0, 0, values, failed):
+            if not (self.append_slash and len(path) > 1 and path[-1] == "/"):
+                return None
+            values = []
+            failed = set() if self._memoize else None
+            if not self._match(path[:-1], 0, 0, values, failed):
+                return None
+        return dict(zip(self.parameters_names, values))
+
+    def matches(self, method, path):
+        """``(True, {name: value})`` when ``method`` is one of the route's methods and
+        ``path`` matches, else ``(False, None)``."""
+        if method not in self.methods:
+            return False, None
+        parameters = self.match_path(path)
+        if parameters is None:
+            return False, None
+        return True, parameters
+
+    @property
+    def path_pattern(self):
+        """A compiled regular expression equivalent to the matcher (built on first use)."""
+        if self._pattern is None:
+            import re  # pylint: disable=import-outside-toplevel
+
+            parts = ["^"]
+            for token in self._tokens:
+                if isinstance(token, str):
+                    for char in token:
+                        parts.append("\\" + char if char in _REGEX_SPECIALS else char)
+                elif token == _REST:
+                    parts.append(".+")
+                else:
+                    parts.append("([^/]+)" if token >= 0 else "[^/]+")
+            if self.append_slash:
+                parts.append("/?")
+            parts.append("$")
+            flags = getattr(re, "DOTALL", 0)
+            source = "".join(parts)
+            self._pattern = re.compile(source, flags) if flags else re.compile(source)
+        return self._pattern
+
+    def __repr__(self):
+        return "<Route path=%r, methods=%r, handler=%r>" % (self.path, self.methods, self.handler)
+
+
+def as_route(path, methods=GET, *, append_slash=False):
+    """Decorator that replaces a handler function with a ``Route`` for it."""
+
+    def route_decorator(func):
+        if isinstance(func, Route):
+            raise ValueError("as_route can be used only once per function.")
+        return Route(path, methods, func, append_slash=append_slash)
+
+    return route_decorator
