@@ -33,12 +33,10 @@ EINPROGRESS = getattr(_errno, "EINPROGRESS", 115)
 # MicroPython's errno module has no EPIPE; Linux, lwIP and CircuitPython all use 32.
 EPIPE = getattr(_errno, "EPIPE", 32)
 ECONNABORTED = getattr(_errno, "ECONNABORTED", 103)
-MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE = -30592
 
-# 116 is lwIP's ETIMEDOUT on some CircuitPython ports.
-_TIMEOUT_ERRNOS = (ETIMEDOUT, 116)
 _WOULD_BLOCK_ERRNOS = (EAGAIN, EWOULDBLOCK, EINPROGRESS)
-_GONE_ERRNOS = (ECONNRESET, EPIPE, ENOTCONN, ECONNABORTED, MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, 9)
+# -30592 is mbedTLS' fatal alert (CircuitPython); 9 is EBADF.
+_GONE_ERRNOS = (ECONNRESET, EPIPE, ENOTCONN, ECONNABORTED, -30592, 9)
 
 
 def error_number(exc):
@@ -55,12 +53,6 @@ def would_block(exc):
     if name in ("SSLWantReadError", "SSLWantWriteError"):
         return True
     return error_number(exc) in _WOULD_BLOCK_ERRNOS
-
-
-def is_timeout(exc):
-    if type(exc).__name__ in ("TimeoutError", "timeout"):
-        return True
-    return error_number(exc) in _TIMEOUT_ERRNOS
 
 
 def peer_gone(exc):
@@ -88,46 +80,22 @@ except ImportError:
         return ticks + delta
 
 
-def socket_reader(sock):
-    """Returns ``read(memoryview) -> int | None``: bytes read, 0 at EOF, None when nothing is
-    waiting. CircuitPython sockets only have ``recv_into``, MicroPython ones only ``readinto``
-    and ``recv``; CPython has all of them."""
-    if hasattr(sock, "recv_into"):
-
-        def read(view):
-            try:
-                return sock.recv_into(view, len(view))
-            except OSError as exc:
-                if would_block(exc):
-                    return None
-                raise
-
-        return read
-
-    if hasattr(sock, "readinto"):
-
-        def read(view):
-            try:
-                # MicroPython returns None for "nothing yet" on a non-blocking stream.
-                return sock.readinto(view)
-            except OSError as exc:
-                if would_block(exc):
-                    return None
-                raise
-
-        return read
-
-    def read(view):
-        try:
-            data = sock.recv(len(view))
-        except OSError as exc:
-            if would_block(exc):
-                return None
-            raise
+def read_into(sock, view):
+    """Reads into ``view``: returns the count, 0 at EOF, or None when nothing is waiting.
+    CircuitPython sockets only have ``recv_into``, MicroPython ones ``readinto`` (which
+    returns None when nothing is waiting) and ``recv``; CPython has all of them."""
+    try:
+        if hasattr(sock, "recv_into"):
+            return sock.recv_into(view, len(view))
+        if hasattr(sock, "readinto"):
+            return sock.readinto(view)
+        data = sock.recv(len(view))
         view[: len(data)] = data
         return len(data)
-
-    return read
+    except OSError as exc:
+        if would_block(exc):
+            return None
+        raise
 
 
 def send_some(sock, data):

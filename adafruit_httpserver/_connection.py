@@ -9,8 +9,9 @@ from ._compat import (
     const,
     peer_gone,
     send_some,
-    socket_reader,
+    read_into,
     ticks_diff,
+    ticks_ms,
     would_block,
 )
 
@@ -31,11 +32,11 @@ _COALESCE = const(8192)
 
 
 class Connection:  # pylint: disable=too-many-instance-attributes
-    def __init__(self, server, sock, address, now, handshaking=False):
-        self.server = server
+    def __init__(self, engine, sock, address, now, handshaking=False):
+        self.engine = engine
+        self.server = server = engine.server
         self.sock = sock
         self.address = address
-        self.read = socket_reader(sock)
         self.buf = bytearray(server.max_header_size)
         self.filled = 0
         self.scanned = 0
@@ -70,7 +71,7 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             return True
         chunk = min(free, self.server._recv_chunk)
         try:
-            count = self.read(memoryview(self.buf)[self.filled : self.filled + chunk])
+            count = read_into(self.sock, memoryview(self.buf)[self.filled : self.filled + chunk])
         except OSError:
             self.close()
             return False
@@ -157,7 +158,7 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         budget = self.server._recv_budget
         while self.body_got < len(body) and budget > 0:
             try:
-                count = self.read(view[self.body_got : self.body_got + budget])
+                count = read_into(self.sock, view[self.body_got : self.body_got + budget])
             except OSError:
                 self.close()
                 return False
@@ -171,27 +172,35 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             self.last_recv = now
         return self.body_got == len(body)
 
+    def start_chunked(self, limit, now):
+        """Prepares to receive a chunked body of at most ``limit`` bytes."""
+        from ._chunked import ChunkedDecoder  # pylint: disable=import-outside-toplevel
+
+        self.decoder = ChunkedDecoder(max_size=limit)
+        self.body = bytearray()
+        self.state = BODY
+        self.since = self.last_recv = now
+
     def _read_chunked(self, now):
         decoder = self.decoder
         while True:
-            if not self.filled and not self._fill(now):
-                return False
-            if not self.filled:
-                return False
-            try:
-                consumed, done = decoder.feed(memoryview(self.buf)[: self.filled], self)
-            except ValueError as err:
-                self.reject(getattr(err, "status", 400), str(err))
-                return False
-            self._consume(consumed)
-            if done:
-                return True
-            if not consumed:
-                if self.filled >= len(self.buf):
-                    self.reject(400, "Chunk header too long")
+            if self.filled:
+                try:
+                    consumed, payload = decoder.decode(memoryview(self.buf)[: self.filled])
+                except ValueError as err:
+                    self.reject(getattr(err, "status", 400), str(err))
                     return False
-                if not self._fill(now) or not self.filled:
-                    return False
+                if payload is not None:
+                    self.body.extend(payload)  # before _consume moves the buffer
+                self._consume(consumed)
+                if decoder.done:
+                    self.decoder = None
+                    return True
+                if consumed:
+                    continue
+            before = self.filled
+            if not self._fill(now) or self.filled == before:
+                return False
 
     def take_body(self):
         body = self.body
@@ -202,7 +211,7 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         """For streams and lingering closes: reads and drops input, notices EOF."""
         buf = self.buf if self.buf is not None else bytearray(64)
         try:
-            count = self.read(memoryview(buf))
+            count = read_into(self.sock, memoryview(buf))
         except OSError:
             count = 0
         if count == 0:
@@ -211,6 +220,26 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             self.last_recv = now
 
     # -- sending ---------------------------------------------------------------------------
+
+    def settle_persistence(self, headers, bodyless):
+        """Decides, as a response's headers are sent, whether the connection outlives it,
+        and sets the ``Connection`` header to say so (unless the response set one)."""
+        asked = headers.get("Connection")
+        framed = (
+            bodyless
+            or self.head_only
+            or "content-length" in headers
+            or "chunked" in str(headers.get("Transfer-Encoding", "")).lower()
+        )
+        keep = self.keep_alive and framed and not self.server.stopped
+        if asked is not None and "close" in str(asked).lower():
+            keep = False
+        self.keep_alive = keep
+        if asked is None:
+            if not keep:
+                headers.set("Connection", "close")
+            elif self.request.http_version == "HTTP/1.0":
+                headers.set("Connection", "keep-alive")
 
     def write(self, data):
         """Queues bytes for the client and, outside request dispatch, sends what the socket
@@ -227,8 +256,8 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             raise OSError(EPIPE, "client is not reading")
         self.out.append(data if isinstance(data, bytes) else bytes(data))
         self.out_bytes += len(data)
-        if not self.server._dispatching:
-            self.flush(self.server._now())
+        if not self.engine.dispatching:
+            self.flush(ticks_ms())
 
     def pending(self):
         return bool(self.out) or self.producer is not None
@@ -263,7 +292,7 @@ class Connection:  # pylint: disable=too-many-instance-attributes
                 sent = send_some(self.sock, view)
             except OSError as exc:
                 if not peer_gone(exc):
-                    self.server._note_socket_error(exc)
+                    self.engine.note_socket_error(exc)
                 self.close()
                 return
             if not sent:
@@ -289,11 +318,11 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             self.keep_alive = False
             self.state = RESPOND
         self.finishing = True
-        if not self.server._dispatching:
-            self.flush(self.server._now())
+        if not self.engine.dispatching:
+            self.flush(ticks_ms())
 
     def _finished(self, now):
-        self.server._response_done(self, now)
+        self.engine.response_done(self, now)
         if self.keep_alive and self.decoder is None and not self.server.stopped:
             self.state = IDLE
             self.since = self.started = self.last_recv = now
@@ -328,7 +357,7 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         self.linger = True
         self.finishing = True
         self.state = RESPOND
-        self.server._rejected(self, status)
+        self.engine.rejected(self, status)
 
     # -- lifetime --------------------------------------------------------------------------
 

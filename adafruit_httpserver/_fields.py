@@ -254,3 +254,34 @@ def _is_delimiter(data, end):
     spaces/tabs, a line break or the end of the data."""
     after = data[end : end + 2]
     return not after or after == b"--" or after[0] in (13, 10, 32, 9)
+
+
+def client_error(request, parse, *args, **kwargs):
+    """Runs a parser over what the client sent; if it raises ``ValueError``, the request is
+    marked so that the server answers 400 (not 500) should the handler let it escape."""
+    try:
+        return parse(*args, **kwargs)
+    except ValueError:
+        request._client_error = True
+        raise
+
+
+def parse_cookies(header):
+    """``name=value; ...`` as a dict; pieces without ``=`` are ignored, quotes removed."""
+    cookies = {}
+    for piece in header.split(";"):
+        name, sep, value = piece.strip().partition("=")
+        if sep and name:
+            value = value.strip()
+            if len(value) > 1 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            cookies[name.strip()] = value
+    return cookies
+
+
+def raw_request(request):
+    """The request head (re-serialised) and body, as bytes."""
+    lines = [request.method + " " + request._target + " " + request.http_version]
+    for name, value in request.headers.original_items():
+        lines.append(name + ": " + str(value))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + bytes(request._body or b"")

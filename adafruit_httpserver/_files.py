@@ -6,6 +6,7 @@ from ._compat import CPYTHON
 from .exceptions import BackslashInPathError, FileNotExistsError, ParentDirectoryReferenceError
 from .mime_types import MIMETypes
 from .response import Response
+from ._responses import stream
 from .status import OK_200
 
 _REGULAR_FILE = 0o100000
@@ -63,7 +64,7 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods
         if self._head_only:
             handle.close()
         else:
-            self._stream(_read_pieces(handle, size, self._buffer_size))
+            stream(self, _read_pieces(handle, size, self._buffer_size))
         self._close_connection()
 
 

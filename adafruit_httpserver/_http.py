@@ -202,3 +202,84 @@ def normalize_path(path):
     if trailing and segments:
         result += "/"
     return result
+
+
+def check_header(name, value):
+    """Raises ``ValueError`` unless ``name`` is an RFC 9110 token and ``value`` (as text)
+    contains no CR, LF or NUL. ``None`` values are accepted (they are not sent)."""
+    if not isinstance(name, str) or not is_token(name):
+        raise ValueError("Invalid header name %r: only RFC 9110 token characters are allowed" % (name,))
+    if value is None:
+        return
+    text = value if isinstance(value, str) else str(value)
+    if "\r" in text or "\n" in text or "\x00" in text:
+        raise ValueError(
+            "Invalid value for header %s: %r (CR, LF and NUL are not allowed)" % (name, text)
+        )
+
+
+def header_parameter(text, parameter):
+    """The value of ``parameter`` (lower-case) in ``directive; a=1; b="x;y"``, or ``None``.
+
+    Names match exactly, case-insensitively. Quoted values may contain ``;``, ``=`` and
+    backslash escapes; unquoted values end at the next ``;``."""
+    length = len(text)
+    start = 0
+    while start < length:
+        end = start
+        while end < length and text[end] not in "=;":
+            end += 1
+        if end >= length or text[end] == ";":
+            start = end + 1
+            continue
+        name = text[start:end].strip().lower()
+        end += 1
+        while end < length and text[end] in " \t":
+            end += 1
+        if end < length and text[end] == '"':
+            end += 1
+            chars = []
+            while end < length:
+                char = text[end]
+                if char == "\\" and end + 1 < length:
+                    chars.append(text[end + 1])
+                    end += 2
+                    continue
+                end += 1
+                if char == '"':
+                    break
+                chars.append(char)
+            value = "".join(chars)
+            end = text.find(";", end)
+        else:
+            stop = text.find(";", end)
+            value = text[end : length if stop < 0 else stop].strip(" \t")
+            end = stop
+        if name == parameter:
+            return value
+        if end < 0:
+            break
+        start = end + 1
+    return None
+
+
+def parse_header_text(text):
+    """``name: value`` lines (CRLF or LF endings) as a list of pairs. Blank lines are skipped;
+    an indented line continues the previous value (obs-fold); a line without a name raises
+    ``ValueError``."""
+    pairs = []
+    for line in text.split("\n"):
+        if line and line[-1] == "\r":
+            line = line[:-1]
+        if not line.strip():
+            continue
+        if pairs and line[0] in " \t":
+            name, value = pairs[-1]
+            pairs[-1] = (name, (value + " " + line.strip()).strip())
+            continue
+        colon = line.find(":")
+        name = line[:colon].strip() if colon > 0 else ""
+        if not name:
+            raise ValueError("Invalid header line: %r" % (line,))
+        pairs.append((name, line[colon + 1 :].strip()))
+    return pairs

@@ -1,73 +1,75 @@
-"""``Headers``: a case-insensitive, multi-valued header storage."""
-
-from .interfaces import _IFieldStorage
-
-# RFC 9110 "tchar": the characters allowed in a header field name.
-_TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+"""``Headers``: a case-insensitive, multi-valued header storage, and ``_IFieldStorage``,
+the base of every field storage (re-exported by ``interfaces``)."""
 
 
-def check_header(name, value):
-    """Raises ``ValueError`` unless ``name`` is an RFC 9110 token and ``value`` (as text)
-    contains no CR, LF or NUL. ``None`` values are accepted (they are not sent)."""
-    if not isinstance(name, str) or not name:
-        raise ValueError("Invalid header name %r: it must be a non-empty string" % (name,))
-    for char in name:
-        if char not in _TCHARS:
-            raise ValueError(
-                "Invalid header name %r: only RFC 9110 token characters are allowed" % (name,)
-            )
-    if value is None:
-        return
-    text = value if isinstance(value, str) else str(value)
-    if "\r" in text or "\n" in text or "\x00" in text:
-        raise ValueError(
-            "Invalid value for header %s: %r (CR, LF and NUL are not allowed)" % (name, text)
-        )
+class _IFieldStorage:
+    """A mapping of field names to lists of values, in insertion order."""
 
+    def __init__(self):
+        self._storage = {}
+        self._keys = []
 
-def _parameter(text, parameter):
-    """The value of ``parameter`` (lower-case) in ``directive; a=1; b="x;y"``, or ``None``.
+    def _key(self, field_name):  # pylint: disable=no-self-use
+        return field_name
 
-    Names match exactly, case-insensitively. Quoted values may contain ``;``, ``=`` and
-    backslash escapes; unquoted values end at the next ``;``."""
-    length = len(text)
-    start = 0
-    while start < length:
-        end = start
-        while end < length and text[end] not in "=;":
-            end += 1
-        if end >= length or text[end] == ";":
-            start = end + 1
-            continue
-        name = text[start:end].strip().lower()
-        end += 1
-        while end < length and text[end] in " \t":
-            end += 1
-        if end < length and text[end] == '"':
-            end += 1
-            chars = []
-            while end < length:
-                char = text[end]
-                if char == "\\" and end + 1 < length:
-                    chars.append(text[end + 1])
-                    end += 2
-                    continue
-                end += 1
-                if char == '"':
-                    break
-                chars.append(char)
-            value = "".join(chars)
-            end = text.find(";", end)
+    def _add_field_value(self, field_name, value):
+        key = self._key(field_name)
+        values = self._storage.get(key)
+        if values is None:
+            self._storage[key] = [value]
+            self._keys.append(key)
         else:
-            stop = text.find(";", end)
-            value = text[end : length if stop < 0 else stop].strip(" \t")
-            end = stop
-        if name == parameter:
-            return value
-        if end < 0:
-            break
-        start = end + 1
-    return None
+            values.append(value)
+
+    def get(self, field_name, default=None):
+        """The first value of ``field_name``, or ``default``."""
+        values = self._storage.get(self._key(field_name))
+        return values[0] if values else default
+
+    def get_list(self, field_name):
+        """A new list with every value of ``field_name`` (empty when absent)."""
+        values = self._storage.get(self._key(field_name))
+        return list(values) if values else []
+
+    @property
+    def fields(self):
+        """The field names, in insertion order."""
+        return list(self._keys)
+
+    def keys(self):
+        """The field names, in insertion order."""
+        return list(self._keys)
+
+    def items(self):
+        """``(name, value)`` pairs, one per value, grouped by name."""
+        return [(key, value) for key in self._keys for value in self.get_list(key)]
+
+    def values(self):
+        """Every value of every field, in order."""
+        return [value for key in self._keys for value in self.get_list(key)]
+
+    def __getitem__(self, field_name):
+        key = self._key(field_name)
+        values = self._storage.get(key)
+        if not values:
+            raise KeyError(key)
+        return values[0]
+
+    def __iter__(self):
+        return iter(list(self._keys))
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __contains__(self, field_name):
+        return self._key(field_name) in self._storage
+
+    def _dict_repr(self):
+        storage = self._storage
+        return "{" + ", ".join([repr(key) + ": " + repr(storage[key]) for key in self._keys]) + "}"
+
+    def __repr__(self):
+        return "<" + type(self).__name__ + " " + self._dict_repr() + ">"
 
 
 class Headers(_IFieldStorage):
@@ -75,8 +77,10 @@ class Headers(_IFieldStorage):
     and ``items()`` use lower-case names, while ``original_items()`` gives each name as it
     was first written (for output).
 
-    ``Headers(text)`` parses ``name: value`` lines (CRLF or LF endings); ``Headers(dict)``,
-    ``Headers(headers)`` and ``Headers([(name, value), ...])`` add every pair."""
+    ``Headers(text)`` parses ``name: value`` lines (CRLF or LF endings; names and values are
+    trimmed; a line starting with a space or tab continues the previous value, as RFC 9112
+    obs-fold); ``Headers(dict)``, ``Headers(headers)`` and ``Headers([(name, value), ...])``
+    add every pair."""
 
     def __init__(self, headers=None):
         super().__init__()
@@ -85,8 +89,10 @@ class Headers(_IFieldStorage):
         if headers is None:
             return
         if isinstance(headers, str):
-            self._parse(headers)
-        elif isinstance(headers, Headers):
+            from ._http import parse_header_text  # pylint: disable=import-outside-toplevel
+
+            headers = parse_header_text(headers)
+        if isinstance(headers, Headers):
             headers._copy_into(self)  # pylint: disable=protected-access
         elif hasattr(headers, "items"):
             for name, value in headers.items():
@@ -97,25 +103,6 @@ class Headers(_IFieldStorage):
 
     def _key(self, field_name):
         return field_name.lower()
-
-    def _parse(self, text):
-        last = None
-        for line in text.split("\n"):
-            if line and line[-1] == "\r":
-                line = line[:-1]
-            if not line.strip():
-                continue
-            if last is not None and line[0] in " \t":
-                # obs-fold: a continuation line joins the previous value with one space
-                values = self._storage[last]
-                values[-1] = (values[-1] + " " + line.strip()).strip()
-                continue
-            colon = line.find(":")
-            name = line[:colon].strip() if colon > 0 else ""
-            if not name:
-                raise ValueError("Invalid header line: %r" % (line,))
-            self.add(name, line[colon + 1 :].strip())
-            last = name.lower()
 
     def _copy_into(self, other):
         for key in self._keys:
@@ -154,7 +141,9 @@ class Headers(_IFieldStorage):
             return default
         if not isinstance(value, str):
             value = str(value)
-        found = _parameter(value, parameter.lower())
+        from ._http import header_parameter  # pylint: disable=import-outside-toplevel
+
+        found = header_parameter(value, parameter.lower())
         return default if found is None else found
 
     def set(self, name, value):
@@ -198,12 +187,6 @@ class Headers(_IFieldStorage):
         return [
             (names.get(key, key), value) for key in self._keys for value in self._storage[key]
         ]
-
-    def _validate_for_output(self):
-        """Raises ``ValueError`` for a name or value that must not be sent (see
-        ``check_header``)."""
-        for name, value in self.original_items():
-            check_header(name, value)
 
     def __setitem__(self, name, value):
         self.set(name, value)

@@ -4,6 +4,9 @@ The storages map each field name to a list of values. Insertion order is kept in
 list of names, because dicts are not ordered on MicroPython.
 """
 
+from .headers import _IFieldStorage  # noqa: F401  (lives there: Headers, its main subclass, is always loaded)
+
+
 
 class _ISocket:
     """What the library uses on a connection socket: ``settimeout``, ``setblocking``,
@@ -42,76 +45,6 @@ def _debug_warning_nonencoded_output():
         "Cross-Site Scripting (XSS).\n"
         "Encode them before use, or keep the default safe=True."
     )
-
-
-class _IFieldStorage:
-    """A mapping of field names to lists of values, in insertion order."""
-
-    def __init__(self):
-        self._storage = {}
-        self._keys = []
-
-    def _key(self, field_name):  # pylint: disable=no-self-use
-        return field_name
-
-    def _add_field_value(self, field_name, value):
-        key = self._key(field_name)
-        values = self._storage.get(key)
-        if values is None:
-            self._storage[key] = [value]
-            self._keys.append(key)
-        else:
-            values.append(value)
-
-    def get(self, field_name, default=None):
-        """The first value of ``field_name``, or ``default``."""
-        values = self._storage.get(self._key(field_name))
-        return values[0] if values else default
-
-    def get_list(self, field_name):
-        """A new list with every value of ``field_name`` (empty when absent)."""
-        values = self._storage.get(self._key(field_name))
-        return list(values) if values else []
-
-    @property
-    def fields(self):
-        """The field names, in insertion order."""
-        return list(self._keys)
-
-    def keys(self):
-        """The field names, in insertion order."""
-        return list(self._keys)
-
-    def items(self):
-        """``(name, value)`` pairs, one per value, grouped by name."""
-        return [(key, value) for key in self._keys for value in self.get_list(key)]
-
-    def values(self):
-        """Every value of every field, in order."""
-        return [value for key in self._keys for value in self.get_list(key)]
-
-    def __getitem__(self, field_name):
-        key = self._key(field_name)
-        values = self._storage.get(key)
-        if not values:
-            raise KeyError(key)
-        return values[0]
-
-    def __iter__(self):
-        return iter(list(self._keys))
-
-    def __len__(self):
-        return len(self._keys)
-
-    def __contains__(self, field_name):
-        return self._key(field_name) in self._storage
-
-    def _dict_repr(self):
-        storage = self._storage
-        return "{" + ", ".join([repr(key) + ": " + repr(storage[key]) for key in self._keys]) + "}"
-
-    def __repr__(self):
-        return "<" + type(self).__name__ + " " + self._dict_repr() + ">"
 
 
 class _IXSSSafeFieldStorage(_IFieldStorage):

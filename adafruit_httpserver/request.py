@@ -1,17 +1,19 @@
 """`Request`: what a handler gets. The server builds it from the parsed request head; the
 body arrives before the handler is called (or is streamed, see ``Route``)."""
 
-from . import _http
-from ._fields import (  # noqa: F401  (re-exported: user code imports them from here)
-    File,
-    Files,
-    FormData,
-    QueryParams,
-    _debug_unsupported_form_content_type,
-)
 from .headers import Headers
 
 _BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+_FIELDS = ("File", "Files", "FormData", "QueryParams", "_debug_unsupported_form_content_type")
+
+
+def __getattr__(name):
+    # The field storages load on first use; user code still imports them from here.
+    if name not in _FIELDS:
+        raise AttributeError(name)
+    from . import _fields  # pylint: disable=import-outside-toplevel
+
+    return getattr(_fields, name)
 
 
 class Request:  # pylint: disable=too-many-instance-attributes
@@ -23,6 +25,8 @@ class Request:  # pylint: disable=too-many-instance-attributes
     def __init__(self, server, connection, client_address, raw_request=None):
         if raw_request is None:
             raise ValueError("raw_request cannot be None")
+        from . import _http  # pylint: disable=import-outside-toplevel
+
         raw = bytes(raw_request)
         try:
             end = _http.find_head_end(raw, 0, len(raw))
@@ -36,6 +40,15 @@ class Request:  # pylint: disable=too-many-instance-attributes
         self._body = raw[end:]
 
     @property
+    def query_params(self):
+        """The query string's parameters (``QueryParams``), percent-decoded."""
+        if self._query_params is None:
+            from ._fields import QueryParams  # pylint: disable=import-outside-toplevel
+
+            self._query_params = QueryParams(self._query, debug=getattr(self.server, "debug", False))
+        return self._query_params
+
+    @property
     def body(self):
         """The request body as bytes (empty when there is none)."""
         return self._body
@@ -47,36 +60,26 @@ class Request:  # pylint: disable=too-many-instance-attributes
     @property
     def raw_request(self):
         """The request head (re-serialised) and body as bytes."""
-        target = self._target
-        lines = [self.method + " " + target + " " + self.http_version]
-        for name, value in self.headers.original_items():
-            lines.append(name + ": " + str(value))
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + bytes(self._body or b"")
+        from ._fields import raw_request  # pylint: disable=import-outside-toplevel
+
+        return raw_request(self)
 
     @property
     def cookies(self):
         """Cookies sent by the client, as a dict (a piece without ``=`` is ignored)."""
         if self._cookies is None:
-            cookies = {}
-            for piece in (self.headers.get("Cookie") or "").split(";"):
-                name, sep, value = piece.strip().partition("=")
-                if sep and name:
-                    value = value.strip()
-                    if len(value) > 1 and value[0] == value[-1] == '"':
-                        value = value[1:-1]
-                    cookies[name.strip()] = value
-            self._cookies = cookies
+            from ._fields import parse_cookies  # pylint: disable=import-outside-toplevel
+
+            self._cookies = parse_cookies(self.headers.get("Cookie") or "")
         return self._cookies
 
     @property
     def form_data(self):
         """Parsed form fields and files of a POST, PUT, PATCH or DELETE, else None."""
         if self._form_data is None and self.method in _BODY_METHODS:
-            try:
-                self._form_data = FormData(self._body, self.headers, debug=self.server.debug)
-            except ValueError:
-                self._client_error = True
-                raise
+            from ._fields import FormData, client_error  # pylint: disable=import-outside-toplevel
+
+            self._form_data = client_error(self, FormData, self._body, self.headers, debug=self.server.debug)
         return self._form_data
 
     def json(self):
@@ -85,15 +88,12 @@ class Request:  # pylint: disable=too-many-instance-attributes
         if not self._body:
             return None
         import json  # pylint: disable=import-outside-toplevel
+        from ._fields import client_error  # pylint: disable=import-outside-toplevel
 
-        try:
-            return json.loads(self._body)
-        except ValueError:
-            self._client_error = True
-            raise
+        return client_error(self, json.loads, self._body)
 
     def __repr__(self):
-        query = str(self.query_params)
+        query = str(self.query_params) if self._query else ""
         target = self.path + ("?" + query if query else "")
         return '<Request "%s %s">' % (self.method, target)
 
@@ -109,9 +109,13 @@ def _setup(request, server, connection, client_address, method, target, version,
     if "://" in path:  # absolute-form target
         slash = path.find("/", path.find("://") + 3)
         path = path[slash:] if slash >= 0 else "/"
-    request.path = _http.normalize_path(path) if path != "*" else path
-    debug = getattr(server, "debug", False)
-    request.query_params = QueryParams(query, debug=debug)
+    if "%" in path or "/." in path or "//" in path:
+        from ._http import normalize_path  # pylint: disable=import-outside-toplevel
+
+        path = normalize_path(path)
+    request.path = path
+    request._query = query
+    request._query_params = None
     request.headers = Headers()
     for name, value in headers:
         request.headers.add(name, value)

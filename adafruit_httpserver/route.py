@@ -118,14 +118,16 @@ class Route:
                 # The next token is a literal starting with "/": try each "/" from the right.
                 end = path.rfind("/", position + 1)
                 while end > position:
+                    # failed: a bitmap of (position, token) states known not to match, so
+                    # several "...." in one route cannot make matching exponential.
                     key = end * count + token_index
-                    if failed is None or key not in failed:
+                    if failed is None or not failed[key >> 3] & (1 << (key & 7)):
                         mark = len(values)
                         if self._match(path, end, token_index + 1, values, failed):
                             return True
                         del values[mark:]
                         if failed is not None:
-                            failed.add(key)
+                            failed[key >> 3] |= 1 << (key & 7)
                     end = path.rfind("/", position + 1, end)
                 return False
             else:
@@ -144,15 +146,19 @@ class Route:
         """The URL parameters (``{name: value}``) when ``path`` matches, whatever the
         method; ``None`` otherwise."""
         values = []
-        failed = set() if self._memoize else None
-        if not self._match(path, 0, 0, values, failed):
+        if not self._match(path, 0, 0, values, self._failed_states(path)):
             if not (self.append_slash and len(path) > 1 and path[-1] == "/"):
                 return None
             values = []
-            failed = set() if self._memoize else None
-            if not self._match(path[:-1], 0, 0, values, failed):
+            path = path[:-1]
+            if not self._match(path, 0, 0, values, self._failed_states(path)):
                 return None
         return dict(zip(self.parameters_names, values))
+
+    def _failed_states(self, path):
+        if not self._memoize:
+            return None
+        return bytearray(((len(path) + 1) * len(self._tokens) >> 3) + 1)
 
     def matches(self, method, path):
         """``(True, {name: value})`` when ``method`` is one of the route's methods and

@@ -20,12 +20,6 @@ class Status:
             return self.code == other
         return NotImplemented
 
-    def __ne__(self, other):
-        result = self.__eq__(other)
-        if result is NotImplemented:
-            return result
-        return not result
-
     def __hash__(self):
         return hash(self.code)
 
@@ -36,22 +30,39 @@ class Status:
         return "%s %s" % (self.code, self.text)
 
 
-SWITCHING_PROTOCOLS_101 = Status(101, "Switching Protocols")
-OK_200 = Status(200, "OK")
-CREATED_201 = Status(201, "Created")
-ACCEPTED_202 = Status(202, "Accepted")
-NO_CONTENT_204 = Status(204, "No Content")
-PARTIAL_CONTENT_206 = Status(206, "Partial Content")
-MOVED_PERMANENTLY_301 = Status(301, "Moved Permanently")
-FOUND_302 = Status(302, "Found")
-TEMPORARY_REDIRECT_307 = Status(307, "Temporary Redirect")
-PERMANENT_REDIRECT_308 = Status(308, "Permanent Redirect")
-BAD_REQUEST_400 = Status(400, "Bad Request")
-UNAUTHORIZED_401 = Status(401, "Unauthorized")
-FORBIDDEN_403 = Status(403, "Forbidden")
-NOT_FOUND_404 = Status(404, "Not Found")
-METHOD_NOT_ALLOWED_405 = Status(405, "Method Not Allowed")
-TOO_MANY_REQUESTS_429 = Status(429, "Too Many Requests")
-INTERNAL_SERVER_ERROR_500 = Status(500, "Internal Server Error")
-NOT_IMPLEMENTED_501 = Status(501, "Not Implemented")
-SERVICE_UNAVAILABLE_503 = Status(503, "Service Unavailable")
+# The constants (``OK_200``, ``NOT_FOUND_404``, ...) are made on first use, so a board
+# pays only for the ones its code names.
+_REASONS = (
+    "101 Switching Protocols|"
+    "200 OK|"
+    "201 Created|"
+    "202 Accepted|"
+    "204 No Content|"
+    "206 Partial Content|"
+    "301 Moved Permanently|"
+    "302 Found|"
+    "307 Temporary Redirect|"
+    "308 Permanent Redirect|"
+    "400 Bad Request|"
+    "401 Unauthorized|"
+    "403 Forbidden|"
+    "404 Not Found|"
+    "405 Method Not Allowed|"
+    "429 Too Many Requests|"
+    "500 Internal Server Error|"
+    "501 Not Implemented|"
+    "503 Service Unavailable|"
+)
+
+
+def __getattr__(name):
+    code = name[-3:]
+    start = _REASONS.find(code + " ") if name[-4:-3] == "_" and code.isdigit() else -1
+    if start < 0:
+        raise AttributeError(name)
+    text = _REASONS[start + 4 : _REASONS.find("|", start)]
+    if name != text.upper().replace(" ", "_").replace("-", "_") + "_" + code:
+        raise AttributeError(name)
+    status = Status(int(code), text)
+    globals()[name] = status
+    return status

@@ -41,6 +41,7 @@ class Budget:
             self.ka_seconds, self.ka_max = 0.4, 800
             self.slow_clients = 4
             self.slow_settle, self.slow_seconds, self.slow_timeout = 0.6, 1.2, 0.5
+            self.slow_max = 500
             self.mp_requests = 30
         else:
             self.warmup = 20
@@ -48,6 +49,7 @@ class Budget:
             self.ka_seconds, self.ka_max = 3.0, 10000
             self.slow_clients = 4
             self.slow_settle, self.slow_seconds, self.slow_timeout = 1.2, 8.0, 2.0
+            self.slow_max = 5000
             self.mp_requests = 300
         self.slow_interval = 0.5  # one byte per slow client every 0.5 s
         self.stall_after = 3  # consecutive timeouts that end the slow-client run
@@ -270,7 +272,9 @@ def fmt_num(value, digits=0):
 
 
 def fmt_ratio(value):
-    return "n/a" if value is None else "%.2fx" % value
+    if value is None:
+        return "n/a"
+    return ("%.3fx" if value < 0.1 else "%.2fx") % value
 
 
 def ratio(num, den):

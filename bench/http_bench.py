@@ -92,25 +92,40 @@ def get_new_connection(port, timeout):
     return time.perf_counter() - start
 
 
+def _sample(samples, err, keep=3):
+    text = "%s: %s" % (type(err).__name__, err)
+    if len(samples) < keep and text not in samples:
+        samples.append(text[:160])
+
+
 def bench_new_connections(port, seconds, max_requests, timeout=5.0):
     done = errors = 0
+    samples = []
     start = time.perf_counter()
     deadline = start + seconds
     while done < max_requests and time.perf_counter() < deadline:
         try:
             get_new_connection(port, timeout)
             done += 1
-        except (OSError, http.client.HTTPException, ValueError):
+        except (OSError, http.client.HTTPException, ValueError) as err:
             errors += 1
+            _sample(samples, err)
             if errors > 20 and done == 0:
                 break
     elapsed = time.perf_counter() - start
-    return {"requests": done, "errors": errors, "seconds": elapsed, "rps": done / elapsed if done else 0.0}
+    return {
+        "requests": done,
+        "errors": errors,
+        "seconds": elapsed,
+        "rps": done / elapsed if done else 0.0,
+        "error_samples": samples,
+    }
 
 
 def bench_keep_alive(port, seconds, max_requests, timeout=5.0):
     conn = CountingConnection(H.HOST, port, timeout=timeout)
     done = errors = retries = 0
+    samples = []
     start = time.perf_counter()
     deadline = start + seconds
     try:
@@ -132,10 +147,12 @@ def bench_keep_alive(port, seconds, max_requests, timeout=5.0):
                         retries += 1
                         continue
                     errors += 1
+                    _sample(samples, err)
                     break
-                except ValueError:
+                except ValueError as err:
                     conn.close()
                     errors += 1
+                    _sample(samples, err)
                     break
             if errors > 20 and done == 0:
                 break
@@ -150,6 +167,7 @@ def bench_keep_alive(port, seconds, max_requests, timeout=5.0):
         "rps": done / elapsed if done else 0.0,
         "connections": conn.connects,
         "retries": retries,
+        "error_samples": samples,
         "reused_pct": 100.0 * max(done - connects, 0) / done if done else 0.0,
     }
 
@@ -238,20 +256,22 @@ def bench_slow_clients(port, budget):
     slow = SlowClients(port, budget.slow_clients, budget.slow_interval)
     slow.start()
     latencies = []
+    samples = []
     timeouts = errors = consecutive = 0
     try:
         time.sleep(budget.slow_settle)
         deadline = time.perf_counter() + budget.slow_seconds
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and len(latencies) < budget.slow_max:
             try:
                 latencies.append(get_new_connection(port, budget.slow_timeout))
                 consecutive = 0
             except socket.timeout:
                 timeouts += 1
                 consecutive += 1
-            except (OSError, http.client.HTTPException, ValueError):
+            except (OSError, http.client.HTTPException, ValueError) as err:
                 errors += 1
                 consecutive += 1
+                _sample(samples, err)
                 time.sleep(0.01)
             if consecutive >= budget.stall_after:
                 break
@@ -264,6 +284,7 @@ def bench_slow_clients(port, budget):
         "timeout_s": budget.slow_timeout,
         "slow_drops": slow.drops,
         "stalled": not latencies,
+        "error_samples": samples,
     }
     if latencies:
         res["p50_ms"] = H.percentile(latencies, 50) * 1000
@@ -408,7 +429,10 @@ def report(results, budget):
             notes.append("%s: %s" % (r["server"], r["error"]))
         for key in ("new_conn", "keep_alive"):
             if r.get(key, {}).get("errors"):
-                notes.append("%s: %d failed requests in %s" % (r["server"], r[key]["errors"], key))
+                notes.append(
+                    "%s: %d failed requests in %s (%s)"
+                    % (r["server"], r[key]["errors"], key, "; ".join(r[key].get("error_samples") or []))
+                )
         ka = r.get("keep_alive")
         if ka and ka.get("retries"):
             notes.append(
@@ -419,6 +443,7 @@ def report(results, budget):
             notes.append(
                 "%s: slow clients were dropped/answered %d times; normal client %d ok, %d timeouts, %d errors"
                 % (r["server"], r["slow"]["slow_drops"], r["slow"]["requests"], r["slow"]["timeouts"], r["slow"]["errors"])
+                + (" (%s)" % "; ".join(r["slow"]["error_samples"]) if r["slow"].get("error_samples") else "")
             )
         if r.get("stderr_tail"):
             notes.append("%s stderr: %s" % (r["server"], r["stderr_tail"].splitlines()[-1][:200]))

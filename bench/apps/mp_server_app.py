@@ -10,7 +10,7 @@ idle poll() allocates (1000 polls, no client) and prints ``READY``.
 import gc
 import sys
 
-sys.path.insert(0, sys.argv[1])
+sys.path[:] = [sys.argv[1]] + [p for p in sys.path if p not in ("", ".")]
 PORT = int(sys.argv[2])
 
 import socket  # noqa: E402

@@ -2,7 +2,8 @@
 
 from unit import TestCase
 
-from adafruit_httpserver.headers import Headers, check_header
+from adafruit_httpserver._http import check_header
+from adafruit_httpserver.headers import Headers
 
 
 class TestHeadersConstruction(TestCase):
@@ -423,12 +424,19 @@ class TestCheckHeader(TestCase):
         with self.assertRaises(ValueError):
             check_header(None, "v")
 
-    def test_W28_validate_for_output(self):
-        headers = Headers({"Good": "1"})
-        headers._validate_for_output()  # pylint: disable=protected-access
-        headers.add("Location", "/x\r\nSet-Cookie: evil=1")
-        with self.assertRaises(ValueError):
-            headers._validate_for_output()  # pylint: disable=protected-access
-        bad_name = Headers({"Bad Name": "v"})
-        with self.assertRaises(ValueError):
-            bad_name._validate_for_output()  # pylint: disable=protected-access
+    def test_W28_header_injection_never_reaches_the_wire(self):
+        from adafruit_httpserver import Response, Server
+        from adafruit_httpserver.testing import SocketPool, TestClient
+
+        server = Server(SocketPool())
+
+        @server.route("/")
+        def handler(request):
+            return Response(request, "x", headers={"Location": "/x\r\nSet-Cookie: evil=1"})
+
+        client = TestClient(server, raise_server_exceptions=False)
+        response = client.get("/")
+        self.assertEqual(response.status, 500)
+        self.assertNotIn(b"evil", response.raw)
+        self.assertEqual(len(client.errors), 1)
+        self.assertIsInstance(client.errors[0], ValueError)

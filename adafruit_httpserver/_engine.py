@@ -1,0 +1,446 @@
+"""The poll loop behind a started ``Server``: accepting, evicting, routing and dispatching.
+
+Imported by ``Server.start()``, so that merely importing the package stays cheap on boards."""
+
+from . import _http
+from . import server as _server_module
+from ._compat import (
+    CIRCUITPYTHON,
+    bind_address,
+    print_exception,
+    send_some,
+    ticks_diff,
+    ticks_ms,
+    would_block,
+)
+from ._connection import (
+    BODY,
+    CLOSED,
+    HANDSHAKE,
+    HEAD,
+    IDLE,
+    LINGER,
+    RESPOND,
+    STREAM,
+    Connection,
+)
+from .methods import GET, HEAD as HEAD_METHOD, OPTIONS
+from .request import _from_parsed
+from .response import Response
+
+_FULL = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+# Ranks of what poll() reports (see server._RESULTS).
+_TIMED_OUT = 1
+_NO_RESPONSE = 2
+_SENT = 3
+
+
+class Engine:
+    """Owns the listening socket and the connection table of one started server."""
+
+    def __init__(self, server, host, port):
+        pool = server._socket_source
+        try:
+            family, address = bind_address(pool, host, port)
+        except OSError as error:
+            raise RuntimeError(f"Cannot start server on {host}:{port}") from error
+        if family != getattr(pool, "AF_INET6", None):
+            family = pool.AF_INET
+        sock = pool.socket(family, pool.SOCK_STREAM)
+        try:
+            if not CIRCUITPYTHON or _implementation_version() >= (9,):
+                sock.setsockopt(pool.SOL_SOCKET, pool.SO_REUSEADDR, 1)
+            if server._ssl_context is not None and CIRCUITPYTHON:
+                sock = server._ssl_context.wrap_socket(sock, server_side=True)
+            sock.bind(address)
+            sock.listen(max(2, 2 * server.max_connections))
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        self.server = server
+        self.sock = sock
+        self.port = sock.getsockname()[1] if hasattr(sock, "getsockname") else port
+        self.clients = []
+        self.dispatching = False
+
+    def serve_forever(self, poll_interval):
+        server = self.server
+        try:
+            while not server.stopped:
+                try:
+                    result = server.poll()
+                except Exception as error:  # pylint: disable=broad-except
+                    if server.stopped:
+                        break
+                    if not server.debug:  # in debug mode poll() has printed it already
+                        print_exception(error)
+                    continue
+                if result == "no_request" and poll_interval is not None and server._engine:
+                    server._engine.wait(poll_interval)
+        except KeyboardInterrupt:
+            server.stop()
+
+    def close(self):
+        for client in self.clients:
+            client.close()
+        self.clients = []
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def poll(self):
+        now = ticks_ms()
+        result = 0
+        self._accept(now)
+        try:
+            for client in self.clients:
+                outcome = self._advance(client, now)
+                if outcome > result:
+                    result = outcome
+        finally:
+            for client in self.clients:
+                if client.state == CLOSED:
+                    self.clients = [c for c in self.clients if c.state != CLOSED]
+                    break
+        return result
+
+    def _advance(self, client, now):
+        result = 0
+        if client.state == HANDSHAKE:
+            client.handshake(now)
+        if client.state in (IDLE, HEAD):
+            head = client.read_head(now)
+            if head is not None:
+                result = self._begin(client, head, now)
+        elif client.state == BODY:
+            if client.read_body(now):
+                result = self._dispatch(client, now)
+        elif client.state in (STREAM, LINGER):
+            client.discard_input(now)
+        if client.state != CLOSED and (client.pending() or client.finishing):
+            client.flush(now)
+        if client.check_deadline(now) and not result:
+            result = _TIMED_OUT
+        return result
+
+    # -- connections -----------------------------------------------------------------------
+
+    def _accept(self, now):
+        server = self.server
+        context = server._ssl_context
+        for _ in range(4):
+            try:
+                sock, address = self.sock.accept()
+            except OSError as error:
+                if not would_block(error):
+                    self.note_socket_error(error)
+                return
+            try:
+                sock.setblocking(False)
+                handshaking = False
+                if context is not None and not CIRCUITPYTHON:
+                    sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+                    handshaking = hasattr(sock, "do_handshake")
+            except OSError:
+                sock.close()
+                continue
+            if len(self.clients) >= server.max_connections and not self._evict():
+                if context is None:
+                    try:
+                        send_some(sock, _FULL)
+                    except OSError:
+                        pass
+                sock.close()
+                continue
+            self.clients.append(Connection(self, sock, address, now, handshaking))
+
+    def _evict(self):
+        """Closes the least useful connection: an idle keep-alive one first, then the one
+        that has been sending its request head the longest. False when none can go."""
+        victim = None
+        for client in self.clients:
+            rank = client.eviction_rank()
+            if rank is None:
+                continue
+            if (
+                victim is None
+                or rank < victim.eviction_rank()
+                or rank == victim.eviction_rank()
+                and ticks_diff(client.since, victim.since) < 0
+            ):
+                victim = client
+        if victim is None:
+            return False
+        if victim.state == HEAD:
+            try:
+                send_some(victim.sock, _FULL)
+            except OSError:
+                pass
+        victim.close()
+        self.clients.remove(victim)
+        return True
+
+    def wait(self, timeout):
+        """Waits up to ``timeout`` seconds for socket activity; sleeps where ``select``
+        cannot watch these sockets (CircuitPython)."""
+        try:
+            import select  # pylint: disable=import-outside-toplevel
+
+            poller = select.poll()
+            poller.register(self.sock, select.POLLIN)
+            for client in self.clients:
+                if client.filled > client.scanned or _tls_pending(client.sock):
+                    return  # bytes already buffered: no waiting
+                if client.state == RESPOND and not client.pending():
+                    continue
+                mask = select.POLLIN
+                if client.pending():
+                    mask |= select.POLLOUT
+                poller.register(client.sock, mask)
+            poller.poll(int(timeout * 1000))
+        except (ImportError, AttributeError, OSError, TypeError, ValueError):
+            import time  # pylint: disable=import-outside-toplevel
+
+            time.sleep(timeout)
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _begin(self, client, head, now):
+        """A request head has arrived: route it, then read its body or answer at once."""
+        server = self.server
+        method, target, version, header_list, head_size = head
+        try:
+            request = _from_parsed(server, client, method, target, version, header_list, head_size)
+            framing, length = _http.body_framing(request.headers)
+        except _http.HTTPError as error:
+            client.reject(error.status, error.message)
+            return 0
+        client.request = request
+        client.started = now
+        client.keep_alive = _http.wants_keep_alive(version, request.headers)
+        client.head_only = False
+        client.handler, client.params = self._resolve(request, client)
+        if framing == _http.NO_BODY:
+            return self._dispatch(client, now)
+        if client.handler is None:
+            # Answered without reading the body, so the connection cannot be reused.
+            client.keep_alive = False
+            client.linger = True
+            return self._dispatch(client, now)
+        expect = request.headers.get("Expect")
+        if expect is not None and expect.lower() != "100-continue":
+            client.reject(417, "Only 100-continue is supported")
+            return 0
+        limit = server.max_body_size
+        if framing == _http.LENGTH and length > limit:
+            client.reject(413, "Request body larger than %d bytes" % limit)
+            return 0
+        if expect is not None:
+            client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if framing == _http.CHUNKED:
+            client.start_chunked(limit, now)
+        else:
+            client.start_body(length, now)
+        if client.read_body(now):
+            return self._dispatch(client, now)
+        return 0
+
+    def _resolve(self, request, client):
+        """What answers ``request``: ``(handler, params)``; a None handler means an early
+        answer (401, 404, 405, OPTIONS), which is then in ``params``."""
+        server = self.server
+        if server._auths:
+            from .authentication import check_authentication  # pylint: disable=import-outside-toplevel
+
+            if not check_authentication(request, server._auths):
+                return None, self._unauthorized(request, server._auths)
+        method = request.method
+        allowed = []
+        fallback = None
+        for route in server._routes:
+            params = route.match_path(request.path)
+            if params is None:
+                continue
+            if method in route.methods:
+                return route.handler, params
+            if fallback is None and method == HEAD_METHOD and GET in route.methods:
+                fallback = (route.handler, params)
+            for name in route.methods:
+                if name not in allowed:
+                    allowed.append(name)
+        if fallback is not None:
+            client.head_only = True
+            return fallback
+        if not allowed:
+            if server.root_path is None:
+                if method == OPTIONS and request.path == "*":
+                    return None, _options(request, self._all_methods())
+                return None, self._not_found(request, None)
+            if method in (GET, HEAD_METHOD):
+                client.head_only = method == HEAD_METHOD
+                return _serve_file, {}
+            allowed = [GET]
+        if GET in allowed and HEAD_METHOD not in allowed:
+            allowed.append(HEAD_METHOD)
+        if OPTIONS not in allowed:
+            allowed.append(OPTIONS)
+        if method == OPTIONS:
+            return None, _options(request, allowed)
+        return None, Response(
+            request,
+            "Method Not Allowed",
+            status=(405, "Method Not Allowed"),
+            headers={"Allow": ", ".join(sorted(allowed))},
+        )
+
+    def _all_methods(self):
+        names = [OPTIONS]
+        for route in self.server._routes:
+            for name in route.methods:
+                if name not in names:
+                    names.append(name)
+        return names
+
+    def _unauthorized(self, request, auths):
+        from .authentication import challenge  # pylint: disable=import-outside-toplevel
+
+        return Response(request, status=(401, "Unauthorized"), headers={"WWW-Authenticate": challenge(auths)})
+
+    def _not_found(self, request, error):
+        if not self.server.debug:
+            body = "File not found"
+        elif error is None:
+            body = "No route for %s and file serving is disabled" % request.path
+        else:
+            body = "File not found: %s" % request.path
+        return Response(request, body, status=(404, "Not Found"))
+
+    def _translate(self, request, error):
+        """The answer for exceptions that mean a client error, else None."""
+        from . import exceptions  # pylint: disable=import-outside-toplevel
+
+        if isinstance(error, exceptions.AuthenticationError):
+            return self._unauthorized(request, getattr(error, "auths", None) or self.server._auths)
+        if isinstance(error, exceptions.InvalidPathError):
+            body = str(error) if self.server.debug else "Invalid path"
+            return Response(request, body, status=(403, "Forbidden"))
+        if isinstance(error, (exceptions.FileNotExistsError, exceptions.ServingFilesDisabledError)):
+            return self._not_found(request, error)
+        if request._client_error:
+            return Response(request, "Bad Request", status=(400, "Bad Request"))
+        return None
+
+    def _dispatch(self, client, now):
+        """Calls the handler and starts writing its response."""
+        server = self.server
+        request = client.request
+        handler, params = client.handler, client.params
+        client.handler = client.params = None
+        if client.body is not None:
+            request._body = client.take_body()
+        client.state = RESPOND
+        self.dispatching = True
+        try:
+            if handler is None:
+                response = params
+            else:
+                try:
+                    response = handler(request, **params)
+                except Exception as error:  # pylint: disable=broad-except
+                    response = self._translate(request, error)
+                    if response is None:
+                        raise
+            if response is None:
+                client.keep_alive = False
+                client.finishing = True
+                self.dispatching = False
+                client.flush(now)
+                return _NO_RESPONSE
+            for name, value in server._headers.items():
+                response._headers.setdefault(name, value)
+            client.response = response
+            response._send()
+        except Exception as error:  # pylint: disable=broad-except
+            self.dispatching = False
+            if server.debug:
+                _server_module._debug_exception_in_handler(error)
+            if client.state != CLOSED:
+                if client.head_sent:
+                    client.close()
+                else:
+                    client.reject(500, "Internal Server Error")
+                    client.flush(now)
+            raise
+        finally:
+            self.dispatching = False
+        if client.state == RESPOND and not client.finishing:
+            # Headers sent and the response stays open (SSE, MJPEG): the server keeps
+            # flushing what its owner writes.
+            client.state = STREAM
+            client.keep_alive = False
+            self.response_done(client, now)
+        if client.state != CLOSED:
+            client.flush(now)
+        return _SENT
+
+    # -- reporting -------------------------------------------------------------------------
+
+    def response_done(self, client, now):
+        if self.server.debug and client.response is not None:
+            _server_module._debug_response_sent(client.response, ticks_diff(now, client.started) / 1000)
+
+    def rejected(self, client, status):
+        if self.server.debug:
+            address = client.address[0] if client.address else "?"
+            print('%s -- "%d %s"' % (address, status, _http.REASONS.get(status, "")))
+
+    def note_socket_error(self, error):
+        if self.server.debug:
+            print("Socket error:", repr(error))
+
+
+def _options(request, allowed):
+    return Response(request, status=(204, "No Content"), headers={"Allow": ", ".join(sorted(allowed))})
+
+
+def _serve_file(request):
+    from .response import FileResponse  # pylint: disable=import-outside-toplevel
+
+    return FileResponse(request, filename=request.path, head_only=request.method == HEAD_METHOD)
+
+
+def _tls_pending(sock):
+    pending = getattr(sock, "pending", None)
+    return pending() if pending is not None else 0
+
+
+def _implementation_version():
+    import sys  # pylint: disable=import-outside-toplevel
+
+    return tuple(sys.implementation.version)
+
+
+def create_ssl_context(certfile, keyfile):
+    """The TLS server context for ``Server(https=True)``, per runtime."""
+    try:
+        import ssl  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        ssl = None
+    if ssl is None or not hasattr(ssl, "SSLContext"):
+        raise NotImplementedError("SSL not available on this platform")
+    if certfile is None or keyfile is None:
+        raise ValueError("Both certfile and keyfile must be specified for HTTPS")
+    if CIRCUITPYTHON:
+        context = ssl.create_default_context()
+        context.load_verify_locations(cadata="")
+    elif hasattr(ssl, "create_default_context"):
+        context = ssl.create_default_context(purpose=ssl.Purpose.CLIENT_AUTH)
+        context.verify_mode = ssl.CERT_NONE
+        context.check_hostname = False
+    else:  # MicroPython
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile, keyfile)
+    return context
