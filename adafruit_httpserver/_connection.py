@@ -51,6 +51,8 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         self.params = None
         self.body = None
         self.body_got = 0
+        self.remaining = 0
+        self.sink = None
         self.decoder = None
         self.out = []
         self.out_offset = 0
@@ -64,12 +66,13 @@ class Connection:  # pylint: disable=too-many-instance-attributes
 
     # -- receiving -------------------------------------------------------------------------
 
-    def _fill(self, now):
-        """Reads into the head buffer. False when the peer has gone (connection closed)."""
+    def _fill(self, now, most=0):
+        """Reads into the head buffer (at most ``request_buffer_size`` bytes, or ``most``).
+        False when the peer has gone (the connection is then closed)."""
         free = len(self.buf) - self.filled
         if free <= 0:
             return True
-        chunk = min(free, self.server._recv_chunk)
+        chunk = min(free, most or self.server._recv_chunk)
         try:
             count = read_into(self.sock, memoryview(self.buf)[self.filled : self.filled + chunk])
         except OSError:
@@ -138,21 +141,39 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             self.buf[:rest] = self.buf[count : self.filled]
         self.filled = rest if rest > 0 else 0
 
-    def start_body(self, length, now):
-        """Prepares to receive a ``length``-byte body into a buffer of its own."""
-        self.body = bytearray(length)
-        take = min(self.filled, length)
-        if take:
-            self.body[:take] = memoryview(self.buf)[:take]
-            self._consume(take)
-        self.body_got = take
+    def start_body(self, length, limit, sink, now):
+        """Prepares to receive the body: ``length`` bytes, or chunked (at most ``limit``
+        bytes) when ``length`` is None. With ``sink`` None the body is gathered for
+        ``request.body``; otherwise every piece goes to ``sink.write`` as it arrives."""
+        self.sink = sink
+        self.remaining = length
+        if length is None:
+            from ._chunked import ChunkedDecoder  # pylint: disable=import-outside-toplevel
+
+            self.decoder = ChunkedDecoder(max_size=limit)
+            if sink is None:
+                self.body = bytearray()
+        elif sink is None:
+            self.body = bytearray(length)
+            take = min(self.filled, length)
+            if take:
+                self.body[:take] = memoryview(self.buf)[:take]
+                self._consume(take)
+            self.body_got = take
         self.state = BODY
         self.since = self.last_recv = now
 
     def read_body(self, now):
-        """Returns True once the whole body has arrived."""
-        if self.decoder is not None:
-            return self._read_chunked(now)
+        """Returns True once the whole body has arrived. Exceptions from a sink (the
+        route's writer) propagate; client errors are answered here."""
+        try:
+            if self.decoder is not None:
+                return self._read_chunked(now)
+            if self.sink is not None:
+                return self._read_to_sink(now)
+        except _http.HTTPError as err:
+            self.reject(err.status, err.message)
+            return False
         body = self.body
         view = memoryview(body)
         budget = self.server._recv_budget
@@ -172,17 +193,22 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             self.last_recv = now
         return self.body_got == len(body)
 
-    def start_chunked(self, limit, now):
-        """Prepares to receive a chunked body of at most ``limit`` bytes."""
-        from ._chunked import ChunkedDecoder  # pylint: disable=import-outside-toplevel
-
-        self.decoder = ChunkedDecoder(max_size=limit)
-        self.body = bytearray()
-        self.state = BODY
-        self.since = self.last_recv = now
+    def _read_to_sink(self, now):
+        budget = self.server._recv_budget
+        while self.remaining:
+            if not self.filled:
+                if budget <= 0 or not self._fill(now, len(self.buf)) or not self.filled:
+                    return False
+                budget -= self.filled
+            take = min(self.filled, self.remaining)
+            self.sink.write(memoryview(self.buf)[:take])
+            self._consume(take)
+            self.remaining -= take
+        return True
 
     def _read_chunked(self, now):
         decoder = self.decoder
+        budget = self.server._recv_budget
         while True:
             if self.filled:
                 try:
@@ -190,8 +216,11 @@ class Connection:  # pylint: disable=too-many-instance-attributes
                 except ValueError as err:
                     self.reject(getattr(err, "status", 400), str(err))
                     return False
-                if payload is not None:
-                    self.body.extend(payload)  # before _consume moves the buffer
+                if payload is not None:  # a view of buf: used before _consume moves it
+                    if self.sink is None:
+                        self.body.extend(payload)
+                    else:
+                        self.sink.write(payload)
                 self._consume(consumed)
                 if decoder.done:
                     self.decoder = None
@@ -199,8 +228,9 @@ class Connection:  # pylint: disable=too-many-instance-attributes
                 if consumed:
                     continue
             before = self.filled
-            if not self._fill(now) or self.filled == before:
+            if budget <= 0 or not self._fill(now, len(self.buf)) or self.filled == before:
                 return False
+            budget -= self.filled - before
 
     def take_body(self):
         body = self.body
@@ -353,6 +383,9 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         self.producer = None
         self.body = None
         self.decoder = None
+        if self.sink is not None:
+            sink, self.sink = self.sink, None
+            sink.abort()
         self.keep_alive = False
         self.linger = True
         self.finishing = True
@@ -401,6 +434,9 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         if self.state == CLOSED:
             return
         self.state = CLOSED
+        if self.sink is not None:
+            sink, self.sink = self.sink, None
+            sink.abort()
         self.out = []
         self.out_bytes = 0
         self.producer = None

@@ -116,8 +116,7 @@ class Engine:
             if head is not None:
                 result = self._begin(client, head, now)
         elif client.state == BODY:
-            if client.read_body(now):
-                result = self._dispatch(client, now)
+            result = self._read_body(client, now)
         elif client.state in (STREAM, LINGER):
             client.discard_input(now)
         if client.state != CLOSED and (client.pending() or client.finishing):
@@ -222,7 +221,7 @@ class Engine:
         client.started = now
         client.keep_alive = _http.wants_keep_alive(version, request.headers)
         client.head_only = False
-        client.handler, client.params = self._resolve(request, client)
+        client.handler, client.params, route = self._resolve(request, client)
         if framing == _http.NO_BODY:
             return self._dispatch(client, now)
         if client.handler is None:
@@ -234,29 +233,58 @@ class Engine:
         if expect is not None and expect.lower() != "100-continue":
             client.reject(417, "Only 100-continue is supported")
             return 0
-        limit = server.max_body_size
-        if framing == _http.LENGTH and length > limit:
+        streamed = route is not None and (route.body_to is not None or route.files_to is not None)
+        limit = route.max_body_size if route is not None else None
+        if limit is None and not streamed:
+            limit = server.max_body_size
+        if framing == _http.LENGTH and limit is not None and length > limit:
             client.reject(413, "Request body larger than %d bytes" % limit)
             return 0
+        sink = None
+        if streamed:
+            try:
+                sink = self._open_sink(request, route)
+            except _http.HTTPError as error:
+                client.reject(error.status, error.message)
+                return 0
+            except Exception as error:  # pylint: disable=broad-except
+                answer = self._translate(request, error)
+                if answer is None:
+                    self._fail(client, error, now)
+                    raise
+                sink = answer
+            if isinstance(sink, Response):  # the route refused the body unread
+                client.handler, client.params = None, sink
+                client.keep_alive = False
+                client.linger = True
+                return self._dispatch(client, now)
         if expect is not None:
             client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        if framing == _http.CHUNKED:
-            client.start_chunked(limit, now)
-        else:
-            client.start_body(length, now)
-        if client.read_body(now):
-            return self._dispatch(client, now)
-        return 0
+        client.start_body(length if framing == _http.LENGTH else None, limit, sink, now)
+        return self._read_body(client, now)
+
+    def _read_body(self, client, now):
+        try:
+            complete = client.read_body(now)
+        except Exception as error:  # pylint: disable=broad-except
+            self._fail(client, error, now)  # the route's writer failed
+            raise
+        return self._dispatch(client, now) if complete else 0
+
+    def _open_sink(self, request, route):
+        from ._body import open_sink  # pylint: disable=import-outside-toplevel
+
+        return open_sink(request, route, self.server.max_body_size)
 
     def _resolve(self, request, client):
-        """What answers ``request``: ``(handler, params)``; a None handler means an early
-        answer (401, 404, 405, OPTIONS), which is then in ``params``."""
+        """What answers ``request``: ``(handler, params, route)``; a None handler means an
+        early answer (401, 404, 405, OPTIONS), which is then in ``params``."""
         server = self.server
         if server._auths:
             from .authentication import check_authentication  # pylint: disable=import-outside-toplevel
 
             if not check_authentication(request, server._auths):
-                return None, self._unauthorized(request, server._auths)
+                return None, self._unauthorized(request, server._auths), None
         method = request.method
         allowed = []
         fallback = None
@@ -265,9 +293,9 @@ class Engine:
             if params is None:
                 continue
             if method in route.methods:
-                return route.handler, params
+                return route.handler, params, route
             if fallback is None and method == HEAD_METHOD and GET in route.methods:
-                fallback = (route.handler, params)
+                fallback = (route.handler, params, route)
             for name in route.methods:
                 if name not in allowed:
                     allowed.append(name)
@@ -277,24 +305,25 @@ class Engine:
         if not allowed:
             if server.root_path is None:
                 if method == OPTIONS and request.path == "*":
-                    return None, _options(request, self._all_methods())
-                return None, self._not_found(request, None)
+                    return None, _options(request, self._all_methods()), None
+                return None, self._not_found(request, None), None
             if method in (GET, HEAD_METHOD):
                 client.head_only = method == HEAD_METHOD
-                return _serve_file, {}
+                return _serve_file, {}, None
             allowed = [GET]
         if GET in allowed and HEAD_METHOD not in allowed:
             allowed.append(HEAD_METHOD)
         if OPTIONS not in allowed:
             allowed.append(OPTIONS)
         if method == OPTIONS:
-            return None, _options(request, allowed)
-        return None, Response(
+            return None, _options(request, allowed), None
+        answer = Response(
             request,
             "Method Not Allowed",
             status=(405, "Method Not Allowed"),
             headers={"Allow": ", ".join(sorted(allowed))},
         )
+        return None, answer, None
 
     def _all_methods(self):
         names = [OPTIONS]
@@ -339,11 +368,14 @@ class Engine:
         request = client.request
         handler, params = client.handler, client.params
         client.handler = client.params = None
-        if client.body is not None:
-            request._body = client.take_body()
         client.state = RESPOND
         self.dispatching = True
         try:
+            if client.sink is not None:
+                sink, client.sink = client.sink, None
+                sink.close(request)
+            elif client.body is not None:
+                request._body = client.take_body()
             if handler is None:
                 response = params
             else:
@@ -363,16 +395,13 @@ class Engine:
                 response._headers.setdefault(name, value)
             client.response = response
             response._send()
-        except Exception as error:  # pylint: disable=broad-except
+        except _http.HTTPError as error:  # e.g. a malformed multipart body
             self.dispatching = False
-            if server.debug:
-                _server_module._debug_exception_in_handler(error)
-            if client.state != CLOSED:
-                if client.head_sent:
-                    client.close()
-                else:
-                    client.reject(500, "Internal Server Error")
-                    client.flush(now)
+            client.reject(error.status, error.message)
+            client.flush(now)
+            return 0
+        except Exception as error:  # pylint: disable=broad-except
+            self._fail(client, error, now)
             raise
         finally:
             self.dispatching = False
@@ -385,6 +414,20 @@ class Engine:
         if client.state != CLOSED:
             client.flush(now)
         return _SENT
+
+    def _fail(self, client, error, now):
+        """A handler, response or route writer raised: answer 500 if nothing has been
+        sent yet, else close; poll() then re-raises the error."""
+        self.dispatching = False
+        if self.server.debug:
+            _server_module._debug_exception_in_handler(error)
+        if client.state == CLOSED:
+            return
+        if client.head_sent:
+            client.close()
+        else:
+            client.reject(500, "Internal Server Error")
+            client.flush(now)
 
     # -- reporting -------------------------------------------------------------------------
 

@@ -80,10 +80,13 @@ class File:
     """An uploaded file: ``filename``, ``content_type`` and ``content`` (``str`` for
     ``text/plain`` files that are valid UTF-8, otherwise ``bytes``)."""
 
-    def __init__(self, filename, content_type, content):
+    def __init__(self, filename, content_type, content, *, path=None, size=None):
         self.filename = filename
         self.content_type = content_type
         self.content = content
+        self.path = path
+        """Where a streamed upload was saved (``Server.route(files_to=...)``), else None."""
+        self._size = size
 
     @property
     def content_bytes(self):
@@ -94,6 +97,8 @@ class File:
     @property
     def size(self):
         """The size of the content in bytes."""
+        if self.content is None:
+            return self._size or 0
         return len(self.content_bytes)
 
     def __repr__(self):

@@ -63,8 +63,22 @@ def _validate(path, append_slash):
 class Route:
     """A path with methods and a handler; see the module documentation for path syntax."""
 
-    def __init__(self, path="", methods=GET, handler=None, *, append_slash=False):
+    def __init__(  # pylint: disable=too-many-arguments
+        self,
+        path="",
+        methods=GET,
+        handler=None,
+        *,
+        append_slash=False,
+        max_body_size=None,
+        body_to=None,
+        files_to=None,
+    ):
         _validate(path, append_slash)
+        # Where the request body goes (see the Server.route documentation).
+        self.max_body_size = max_body_size
+        self.body_to = body_to
+        self.files_to = files_to
         self.path = path
         if isinstance(methods, (set, list, tuple, frozenset)):
             self.methods = set(methods)
@@ -197,12 +211,13 @@ class Route:
         return "<Route path=%r, methods=%r, handler=%r>" % (self.path, self.methods, self.handler)
 
 
-def as_route(path, methods=GET, *, append_slash=False):
-    """Decorator that replaces a handler function with a ``Route`` for it."""
+def as_route(path, methods=GET, *, append_slash=False, **body_options):
+    """Decorator that replaces a handler function with a ``Route`` for it. Takes the same
+    body options as ``Server.route`` (``max_body_size``, ``body_to``, ``files_to``)."""
 
     def route_decorator(func):
         if isinstance(func, Route):
             raise ValueError("as_route can be used only once per function.")
-        return Route(path, methods, func, append_slash=append_slash)
+        return Route(path, methods, func, append_slash=append_slash, **body_options)
 
     return route_decorator

@@ -111,14 +111,29 @@ class Server:  # pylint: disable=too-many-instance-attributes
 
     # -- configuration ---------------------------------------------------------------------
 
-    def route(self, path, methods=GET, *, append_slash=False):
+    def route(self, path, methods=GET, *, append_slash=False, **body_options):
         """Decorator registering a handler for ``path`` and ``methods``; returns the
-        function unchanged so decorators can be stacked."""
+        function unchanged, so decorators can be stacked.
 
+        By default a request body is received whole into ``request.body`` (at most
+        ``max_body_size`` bytes, else 413) before the handler is called. Body options:
+
+        * ``max_body_size``: this route's limit (None: the server's for bodies held in
+          memory, no limit for streamed ones);
+        * ``body_to``: stream the body instead of holding it: a file path (the partial file
+          is removed if the upload does not complete), or ``factory(request)`` returning an
+          object with ``write(bytes)`` (and optionally ``close()``), called when the head
+          has arrived; it may return a ``Response`` to refuse the body unread;
+        * ``files_to``: for ``multipart/form-data``, where file parts are streamed: a
+          directory, or ``factory(request, part)`` returning a writer (None skips the part).
+          Text fields land in ``request.form_data`` as usual and each file in
+          ``form_data.files`` with ``path`` and ``size``.
+
+        The handler is called once the whole body has been received."""
         from .route import Route  # pylint: disable=import-outside-toplevel
 
         def register(handler):
-            self._routes.append(Route(path, methods, handler, append_slash=append_slash))
+            self._routes.append(Route(path, methods, handler, append_slash=append_slash, **body_options))
             return handler
 
         return register
