@@ -63,6 +63,9 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         self.head_sent = False
         self.finishing = False
         self.linger = False
+        self.ready = 0  # readiness reported by the engine's poller
+        self.key = None
+        self.watching = 0
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -97,10 +100,10 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         self.state = IDLE
         self.since = self.last_recv = now
 
-    def read_head(self, now):
+    def read_head(self, now, readable=True):
         """Returns ``(method, target, version, headers, head_size)`` once a whole head has
         arrived, else None. Answers 400/414/431/505 itself."""
-        if not self._fill(now):
+        if readable and not self._fill(now):
             return None
         buf = self.buf
         start = 0
@@ -422,12 +425,16 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             return True
         return False
 
-    def eviction_rank(self):
-        """Lower is evicted first; None means never evict (busy or owned by user code)."""
-        if self.state in (IDLE, LINGER):
+    def eviction_rank(self, now):
+        """Lower is evicted first; None means never evict (busy or owned by user code).
+        A keep-alive connection used in the last second goes only after slow heads: its
+        client is likely to send the next request right now."""
+        if self.state == LINGER or self.state == IDLE and ticks_diff(now, self.since) > 1000:
             return 0
         if self.state in (HANDSHAKE, HEAD):
             return 1
+        if self.state == IDLE:
+            return 2
         return None
 
     def close(self):
@@ -441,6 +448,7 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         self.out_bytes = 0
         self.producer = None
         self.buf = self.body = None
+        self.engine.forget(self)
         try:
             self.sock.close()
         except OSError:

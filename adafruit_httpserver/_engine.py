@@ -6,6 +6,7 @@ from . import _http
 from . import server as _server_module
 from ._compat import (
     CIRCUITPYTHON,
+    CPYTHON,
     bind_address,
     print_exception,
     send_some,
@@ -22,6 +23,7 @@ from ._connection import (
     LINGER,
     RESPOND,
     STREAM,
+    UPGRADED,
     Connection,
 )
 from .methods import GET, HEAD as HEAD_METHOD, OPTIONS
@@ -64,6 +66,42 @@ class Engine:
         self.port = sock.getsockname()[1] if hasattr(sock, "getsockname") else port
         self.clients = []
         self.dispatching = False
+        # A readiness poller where the runtime can watch these sockets (CPython,
+        # MicroPython): poll() then touches only sockets that have something for it.
+        # Without one (CircuitPython's socketpool), every socket is simply tried.
+        self.poller = None
+        self.keys = {}  # what the poller reports -> Connection
+        try:
+            import select  # pylint: disable=import-outside-toplevel
+
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            self.poller = poller
+            self.events = getattr(poller, "ipoll", poller.poll)  # ipoll: no allocation
+            self.listen_key = _poll_key(sock)
+            self.POLLIN, self.POLLOUT = select.POLLIN, select.POLLOUT  # pylint: disable=invalid-name
+        except (ImportError, AttributeError, OSError, TypeError, ValueError):
+            pass
+
+    def watch(self, client):
+        if self.poller is None:
+            return
+        try:
+            self.poller.register(client.sock, self.POLLIN)
+        except (OSError, TypeError, ValueError):
+            self.poller = None  # this socket cannot be watched: try every socket instead
+            return
+        client.key = _poll_key(client.sock)
+        client.watching = self.POLLIN
+        self.keys[client.key] = client
+
+    def forget(self, client):
+        """Called by a connection just before it closes its socket."""
+        if self.keys.pop(client.key, None) is not None:
+            try:
+                self.poller.unregister(client.sock)
+            except (OSError, ValueError, KeyError, AttributeError):
+                pass
 
     def serve_forever(self, poll_interval):
         server = self.server
@@ -94,7 +132,18 @@ class Engine:
     def poll(self):
         now = ticks_ms()
         result = 0
-        self._accept(now)
+        incoming = True
+        if self.poller is not None:
+            incoming = False
+            for event in self.events(0):
+                if event[0] == self.listen_key:
+                    incoming = True
+                else:
+                    client = self.keys.get(event[0])
+                    if client is not None:
+                        client.ready = event[1]
+        if incoming:
+            self._accept(now)
         try:
             for client in self.clients:
                 outcome = self._advance(client, now)
@@ -109,16 +158,21 @@ class Engine:
 
     def _advance(self, client, now):
         result = 0
+        readable = client.ready or self.poller is None or _tls_pending(client.sock)
+        client.ready = 0
         if client.state == HANDSHAKE:
             client.handshake(now)
         if client.state in (IDLE, HEAD):
-            head = client.read_head(now)
-            if head is not None:
-                result = self._begin(client, head, now)
+            if readable or client.filled > client.scanned:
+                head = client.read_head(now, readable)
+                if head is not None:
+                    result = self._begin(client, head, now)
         elif client.state == BODY:
-            result = self._read_body(client, now)
+            if readable or client.filled:
+                result = self._read_body(client, now)
         elif client.state in (STREAM, LINGER):
-            client.discard_input(now)
+            if readable:
+                client.discard_input(now)
         if client.state != CLOSED and (client.pending() or client.finishing):
             client.flush(now)
         if client.check_deadline(now) and not result:
@@ -146,7 +200,7 @@ class Engine:
             except OSError:
                 sock.close()
                 continue
-            if len(self.clients) >= server.max_connections and not self._evict():
+            if len(self.clients) >= server.max_connections and not self._evict(now):
                 if context is None:
                     try:
                         send_some(sock, _FULL)
@@ -154,23 +208,21 @@ class Engine:
                         pass
                 sock.close()
                 continue
-            self.clients.append(Connection(self, sock, address, now, handshaking))
+            client = Connection(self, sock, address, now, handshaking)
+            self.clients.append(client)
+            self.watch(client)
 
-    def _evict(self):
-        """Closes the least useful connection: an idle keep-alive one first, then the one
-        that has been sending its request head the longest. False when none can go."""
+    def _evict(self, now):
+        """Closes the least useful connection (see ``Connection.eviction_rank``); among
+        equals, the one in its state longest. False when none can go."""
         victim = None
+        best = None
         for client in self.clients:
-            rank = client.eviction_rank()
+            rank = client.eviction_rank(now)
             if rank is None:
                 continue
-            if (
-                victim is None
-                or rank < victim.eviction_rank()
-                or rank == victim.eviction_rank()
-                and ticks_diff(client.since, victim.since) < 0
-            ):
-                victim = client
+            if best is None or rank < best or rank == best and ticks_diff(client.since, victim.since) < 0:
+                victim, best = client, rank
         if victim is None:
             return False
         if victim.state == HEAD:
@@ -183,27 +235,23 @@ class Engine:
         return True
 
     def wait(self, timeout):
-        """Waits up to ``timeout`` seconds for socket activity; sleeps where ``select``
-        cannot watch these sockets (CircuitPython)."""
-        try:
-            import select  # pylint: disable=import-outside-toplevel
-
-            poller = select.poll()
-            poller.register(self.sock, select.POLLIN)
-            for client in self.clients:
-                if client.filled > client.scanned or _tls_pending(client.sock):
-                    return  # bytes already buffered: no waiting
-                if client.state == RESPOND and not client.pending():
-                    continue
-                mask = select.POLLIN
-                if client.pending():
-                    mask |= select.POLLOUT
-                poller.register(client.sock, mask)
-            poller.poll(int(timeout * 1000))
-        except (ImportError, AttributeError, OSError, TypeError, ValueError):
+        """Waits up to ``timeout`` seconds for socket activity (for ``serve_forever``);
+        sleeps where the sockets cannot be watched (CircuitPython)."""
+        if self.poller is None:
             import time  # pylint: disable=import-outside-toplevel
 
             time.sleep(timeout)
+            return
+        for client in self.clients:
+            if client.state in (IDLE, HEAD) and client.filled > client.scanned or _tls_pending(client.sock):
+                return  # bytes already buffered: no waiting
+            want = self.POLLOUT if client.pending() else 0
+            if client.state != UPGRADED:  # a websocket's owner reads it, not the server
+                want |= self.POLLIN
+            if want != client.watching:
+                self.poller.modify(client.sock, want)
+                client.watching = want
+        self.poller.poll(int(timeout * 1000))
 
     # -- requests --------------------------------------------------------------------------
 
@@ -220,7 +268,7 @@ class Engine:
         client.request = request
         client.started = now
         client.keep_alive = _http.wants_keep_alive(version, request.headers)
-        client.head_only = False
+        client.head_only = method == HEAD_METHOD  # whatever answers, no body goes out
         client.handler, client.params, route = self._resolve(request, client)
         if framing == _http.NO_BODY:
             return self._dispatch(client, now)
@@ -300,7 +348,6 @@ class Engine:
                 if name not in allowed:
                     allowed.append(name)
         if fallback is not None:
-            client.head_only = True
             return fallback
         if not allowed:
             if server.root_path is None:
@@ -308,7 +355,6 @@ class Engine:
                     return None, _options(request, self._all_methods()), None
                 return None, self._not_found(request, None), None
             if method in (GET, HEAD_METHOD):
-                client.head_only = method == HEAD_METHOD
                 return _serve_file, {}, None
             allowed = [GET]
         if GET in allowed and HEAD_METHOD not in allowed:
@@ -331,6 +377,8 @@ class Engine:
             for name in route.methods:
                 if name not in names:
                     names.append(name)
+        if GET in names and HEAD_METHOD not in names:
+            names.append(HEAD_METHOD)
         return names
 
     def _unauthorized(self, request, auths):
@@ -391,7 +439,7 @@ class Engine:
                 self.dispatching = False
                 client.flush(now)
                 return _NO_RESPONSE
-            for name, value in server._headers.items():
+            for name, value in server._headers.original_items():
                 response._headers.setdefault(name, value)
             client.response = response
             response._send()
@@ -450,9 +498,17 @@ def _options(request, allowed):
 
 
 def _serve_file(request):
-    from .response import FileResponse  # pylint: disable=import-outside-toplevel
+    """Static files under ``root_path``: ``index.html`` for ``/dir/``, 301 for ``/dir``
+    (see ``_files.serve_path``)."""
+    from ._files import serve_path  # pylint: disable=import-outside-toplevel
 
-    return FileResponse(request, filename=request.path, head_only=request.method == HEAD_METHOD)
+    return serve_path(request)
+
+
+def _poll_key(sock):
+    """What ``poll()`` reports for ``sock``: CPython gives file descriptors, MicroPython
+    the registered object."""
+    return sock.fileno() if CPYTHON else sock
 
 
 def _tls_pending(sock):

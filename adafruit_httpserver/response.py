@@ -5,7 +5,7 @@ websockets never pays for them."""
 from .headers import Headers
 from .status import OK_200, Status
 
-_LAZY = "_responses JSONResponse Redirect ChunkedResponse\n_files FileResponse\nsse SSEResponse\nwebsocket Websocket"
+_LAZY = "_responses JSONResponse Redirect ChunkedResponse\n_files FileResponse MultipartMixedReplaceResponse\nsse SSEResponse\nwebsocket Websocket"
 
 
 def __getattr__(name):
