@@ -63,6 +63,8 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         self.head_sent = False
         self.finishing = False
         self.linger = False
+        self.backlog = _STREAM_BACKLOG  # most output a long-lived stream may leave unsent
+        self.served = 0  # responses completed on this connection
         self.ready = 0  # readiness reported by the engine's poller
         self.key = None
         self.watching = 0
@@ -157,7 +159,11 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             if sink is None:
                 self.body = bytearray()
         elif sink is None:
-            self.body = bytearray(length)
+            try:
+                self.body = bytearray(length)
+            except MemoryError:
+                self.reject(413, "Request body too large for the memory available")
+                return
             take = min(self.filled, length)
             if take:
                 self.body[:take] = memoryview(self.buf)[:take]
@@ -221,7 +227,11 @@ class Connection:  # pylint: disable=too-many-instance-attributes
                     return False
                 if payload is not None:  # a view of buf: used before _consume moves it
                     if self.sink is None:
-                        self.body.extend(payload)
+                        try:
+                            self.body.extend(payload)
+                        except MemoryError:
+                            self.reject(413, "Request body too large for the memory available")
+                            return False
                     else:
                         self.sink.write(payload)
                 self._consume(consumed)
@@ -254,6 +264,16 @@ class Connection:  # pylint: disable=too-many-instance-attributes
 
     # -- sending ---------------------------------------------------------------------------
 
+    def upgrade(self):
+        """The response switched protocols (101): from now on its owner reads the socket.
+        Returns the bytes that already arrived after the request head."""
+        early = bytes(self.buf[: self.filled]) if self.filled else b""
+        self.state = UPGRADED
+        self.keep_alive = False
+        self.buf = None
+        self.filled = self.scanned = 0
+        return early
+
     def settle_persistence(self, headers, bodyless):
         """Decides, as a response's headers are sent, whether the connection outlives it,
         and sets the ``Connection`` header to say so (unless the response set one)."""
@@ -284,7 +304,7 @@ class Connection:  # pylint: disable=too-many-instance-attributes
             return
         if not len(data):
             return
-        if self.state in (STREAM, UPGRADED) and self.out_bytes > _STREAM_BACKLOG:
+        if self.state in (STREAM, UPGRADED) and self.out_bytes > self.backlog:
             self.close()
             raise OSError(EPIPE, "client is not reading")
         self.out.append(data if isinstance(data, bytes) else bytes(data))
@@ -356,6 +376,7 @@ class Connection:  # pylint: disable=too-many-instance-attributes
 
     def _finished(self, now):
         self.engine.response_done(self, now)
+        self.served += 1
         if self.keep_alive and self.decoder is None and not self.server.stopped:
             self.state = IDLE
             self.since = self.started = self.last_recv = now
@@ -426,15 +447,16 @@ class Connection:  # pylint: disable=too-many-instance-attributes
         return False
 
     def eviction_rank(self, now):
-        """Lower is evicted first; None means never evict (busy or owned by user code).
-        A keep-alive connection used in the last second goes only after slow heads: its
-        client is likely to send the next request right now."""
-        if self.state == LINGER or self.state == IDLE and ticks_diff(now, self.since) > 1000:
+        """Lower is evicted first; None means not now. Idle connections go first (a
+        keep-alive one unused for 250 ms, a new one still silent after 250 ms), then slow
+        ones (a head or TLS handshake not yet complete). A connection used or accepted
+        moments ago is likely to carry a request right now, and a busy one (body,
+        response, stream) is never cut off."""
+        waited = ticks_diff(now, self.since)
+        if self.state == LINGER or self.state == IDLE and waited >= 250:
             return 0
-        if self.state in (HANDSHAKE, HEAD):
+        if self.state == HEAD or self.state == HANDSHAKE and waited >= 250:
             return 1
-        if self.state == IDLE:
-            return 2
         return None
 
     def close(self):

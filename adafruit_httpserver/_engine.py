@@ -182,39 +182,49 @@ class Engine:
     # -- connections -----------------------------------------------------------------------
 
     def _accept(self, now):
+        """Admits waiting clients while the table has room, or a connection can give way
+        (see ``Connection.eviction_rank``). When every slot is busy with a request,
+        newcomers wait in the listen backlog until one frees; only a table full of
+        long-lived streams answers 503."""
         server = self.server
         context = server._ssl_context
         for _ in range(4):
+            full = len(self.clients) >= server.max_connections
+            victim = self._victim(now) if full else None
+            if full and victim is None:
+                for client in self.clients:
+                    if client.state not in (STREAM, UPGRADED):
+                        return  # a slot frees soon: let the newcomer wait
             try:
                 sock, address = self.sock.accept()
             except OSError as error:
                 if not would_block(error):
                     self.note_socket_error(error)
                 return
+            if full:
+                if victim is None:
+                    _refuse(sock, context)
+                    continue
+                if victim.state == HEAD:
+                    _refuse(victim.sock, None)
+                victim.close()
+                self.clients.remove(victim)
             try:
                 sock.setblocking(False)
                 handshaking = False
                 if context is not None and not CIRCUITPYTHON:
                     sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
                     handshaking = hasattr(sock, "do_handshake")
-            except OSError:
-                sock.close()
+                client = Connection(self, sock, address, now, handshaking)
+            except (OSError, MemoryError):
+                _refuse(sock, context)
                 continue
-            if len(self.clients) >= server.max_connections and not self._evict(now):
-                if context is None:
-                    try:
-                        send_some(sock, _FULL)
-                    except OSError:
-                        pass
-                sock.close()
-                continue
-            client = Connection(self, sock, address, now, handshaking)
             self.clients.append(client)
             self.watch(client)
 
-    def _evict(self, now):
-        """Closes the least useful connection (see ``Connection.eviction_rank``); among
-        equals, the one in its state longest. False when none can go."""
+    def _victim(self, now):
+        """The connection that gives way to a newcomer, or None; among equals, the one in
+        its state longest."""
         victim = None
         best = None
         for client in self.clients:
@@ -223,16 +233,7 @@ class Engine:
                 continue
             if best is None or rank < best or rank == best and ticks_diff(client.since, victim.since) < 0:
                 victim, best = client, rank
-        if victim is None:
-            return False
-        if victim.state == HEAD:
-            try:
-                send_some(victim.sock, _FULL)
-            except OSError:
-                pass
-        victim.close()
-        self.clients.remove(victim)
-        return True
+        return victim
 
     def wait(self, timeout):
         """Waits up to ``timeout`` seconds for socket activity (for ``serve_forever``);
@@ -309,6 +310,8 @@ class Engine:
         if expect is not None:
             client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         client.start_body(length if framing == _http.LENGTH else None, limit, sink, now)
+        if client.state != BODY:
+            return 0  # refused (no memory for the body)
         return self._read_body(client, now)
 
     def _read_body(self, client, now):
@@ -503,6 +506,20 @@ def _serve_file(request):
     from ._files import serve_path  # pylint: disable=import-outside-toplevel
 
     return serve_path(request)
+
+
+def _refuse(sock, context):
+    """Tells a client there is no room (503), as far as its socket takes it now, and
+    closes; a TLS socket that has not shaken hands is just closed."""
+    if context is None:
+        try:
+            send_some(sock, _FULL)
+        except OSError:
+            pass
+    try:
+        sock.close()
+    except OSError:
+        pass
 
 
 def _poll_key(sock):

@@ -110,15 +110,25 @@ class ChunkedResponse(Response):  # pylint: disable=too-few-public-methods
         self._headers.setdefault("Transfer-Encoding", "chunked")
 
     def _send(self):
-        self._send_headers(None, self._content_type)
-        stream(self, self._chunks())
+        if self._request.http_version == "HTTP/1.0":
+            # HTTP/1.0 has no chunked coding: send the bare body and close to end it.
+            self._headers.set("Transfer-Encoding", None)
+            self._send_headers(None, self._content_type)
+            stream(self, self._pieces())
+        else:
+            self._send_headers(None, self._content_type)
+            stream(self, self._chunks())
         self._close_connection()
 
-    def _chunks(self):
+    def _pieces(self):
         source = self._body() if callable(self._body) else self._body
-        for chunk in source:
-            if isinstance(chunk, str):
-                chunk = chunk.encode("utf-8")
-            if len(chunk):
-                yield b"".join((b"%x\r\n" % len(chunk), chunk, b"\r\n"))
+        for piece in source:
+            if isinstance(piece, str):
+                piece = piece.encode("utf-8")
+            if len(piece):
+                yield piece
+
+    def _chunks(self):
+        for chunk in self._pieces():
+            yield b"".join((b"%x\r\n" % len(chunk), chunk, b"\r\n"))
         yield b"0\r\n\r\n"

@@ -21,6 +21,9 @@ fragments, every opcode, before the payload is read: W60); 1008 for more than
 
 Close codes: 1000-1003, 1007-1011, 1012-1014 (IANA: Service Restart, Try Again Later, Bad
 Gateway) and 3000-4999 are valid; 1004-1006, 1015, 1016-2999 and the rest are not.
+
+Also: ``encode_frame``/``encode_header``/``encode_close`` (server frames, never masked),
+``accept_key``, ``valid_key``, ``is_valid_close_code``, ``unmask``, ``Utf8Validator``.
 """
 
 import binascii
@@ -268,7 +271,7 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
 
     @property
     def in_message(self):
-        """A fragmented message is in progress (for a fragment timeout)."""
+        """A data message has started but is not complete (for a fragment timeout)."""
         return self._message_opcode != 0
 
     @property
@@ -282,7 +285,7 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
             self._buffer = bytearray(self.buffer_size)
             self._view = memoryview(self._buffer)
         pending = self._end - self._pos
-        if pending <= 0:
+        if pending <= 0 or self.done:  # a finished parser discards what is left
             self._pos = self._end = 0
         elif self._source is not self._view:
             raise RuntimeError("call next_event() until it returns None first")

@@ -49,8 +49,9 @@ class Response:  # pylint: disable=too-few-public-methods
         client = request._client
         status = self._status
         headers = self._headers.copy()
-        headers.setdefault("Content-Type", content_type or self._content_type or "text/plain")
         bodyless = status.code < 200 or status.code in (204, 304)
+        if not bodyless:
+            headers.setdefault("Content-Type", content_type or self._content_type or "text/plain")
         if content_length is not None and not bodyless:
             headers.setdefault("Content-Length", str(content_length))
         if client is None:
