@@ -119,6 +119,14 @@ else:
         traceback.print_exception(type(exc), exc, exc.__traceback__)
 
 
+def peer_address(address):
+    """``accept()``'s address as ``(host, port)``: the MicroPython unix port returns a raw
+    ``sockaddr_in`` (family, big-endian port, four address bytes) instead of a tuple."""
+    if isinstance(address, (bytes, bytearray)) and len(address) >= 8 and address[0] == 2:
+        return ("%d.%d.%d.%d" % tuple(address[4:8]), address[2] << 8 | address[3])
+    return address
+
+
 def bind_address(socket_source, host, port):
     """The first address ``getaddrinfo`` gives for (host, port), with its family.
 

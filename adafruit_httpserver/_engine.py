@@ -8,6 +8,7 @@ from ._compat import (
     CIRCUITPYTHON,
     CPYTHON,
     bind_address,
+    peer_address,
     print_exception,
     send_some,
     ticks_diff,
@@ -215,7 +216,7 @@ class Engine:
                 if context is not None and not CIRCUITPYTHON:
                     sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
                     handshaking = hasattr(sock, "do_handshake")
-                client = Connection(self, sock, address, now, handshaking)
+                client = Connection(self, sock, peer_address(address), now, handshaking)
             except (OSError, MemoryError):
                 _refuse(sock, context)
                 continue

@@ -106,7 +106,7 @@ class Socket:
             raise OSError(EAGAIN if self._timeout == 0 else ETIMEDOUT)
         count = min(size, len(self._incoming))
         buffer[:count] = self._incoming[:count]
-        del self._incoming[:count]
+        self._incoming = self._incoming[count:]  # (MicroPython cannot del a bytearray slice)
         return count
 
     def close(self):
@@ -221,7 +221,7 @@ class TestConnection:
             parsed = _parse_response(self._buffer, head, self._eof)
             if parsed is not None:
                 response, used = parsed
-                del self._buffer[:used]
+                self._buffer = self._buffer[used:]
                 return response
             if self._eof:
                 break

@@ -206,8 +206,16 @@ def wait_http_ready(port, proc, timeout, path="/"):
 # -- runtimes ------------------------------------------------------------------------------
 
 
+def tool_path(name):
+    """``name`` next to this Python (a venv's bin/) first, then on PATH, else None."""
+    local = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.isfile(local) and os.access(local, os.X_OK):
+        return local
+    return shutil.which(name)
+
+
 def micropython_binary():
-    return shutil.which("micropython")
+    return tool_path("micropython")
 
 
 def upstream_path(install=True, log=print):

@@ -418,7 +418,14 @@ def report(results, budget):
         "Ratios (req/s: server / reference; slow p50: 4.8.2 / server, so >1 is better; "
         "4.8.2 reference = same driving mode; floor = raw-close for new-conn, raw-keepalive for keep-alive)",
         H.table(
-            ["server", "new-conn vs 4.8.2", "keep-alive vs 4.8.2", "slow p50 vs 4.8.2", "new-conn vs floor", "keep-alive vs floor"],
+            [
+                "server",
+                "new-conn vs 4.8.2",
+                "keep-alive vs 4.8.2",
+                "slow p50 vs 4.8.2",
+                "new-conn vs floor",
+                "keep-alive vs floor",
+            ],
             ratio_rows,
         ),
         "",
@@ -440,10 +447,11 @@ def report(results, budget):
                 % (r["server"], ka["retries"])
             )
         if r.get("slow"):
+            slow = r["slow"]
             notes.append(
                 "%s: slow clients were dropped/answered %d times; normal client %d ok, %d timeouts, %d errors"
-                % (r["server"], r["slow"]["slow_drops"], r["slow"]["requests"], r["slow"]["timeouts"], r["slow"]["errors"])
-                + (" (%s)" % "; ".join(r["slow"]["error_samples"]) if r["slow"].get("error_samples") else "")
+                % (r["server"], slow["slow_drops"], slow["requests"], slow["timeouts"], slow["errors"])
+                + (" (%s)" % "; ".join(slow["error_samples"]) if slow.get("error_samples") else "")
             )
         if r.get("stderr_tail"):
             notes.append("%s stderr: %s" % (r["server"], r["stderr_tail"].splitlines()[-1][:200]))

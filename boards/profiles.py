@@ -75,7 +75,7 @@ def derive_heapsize(profile):
     return "%dk" % (min(rounded, hb["cap_bytes"]) // 1024)
 
 
-def test_heapsize(name=None):
+def lane_heapsize(name=None):
     """The ``-X heapsize=`` value for profile ``name`` (default: the lane default)."""
     if not name:
         return DEFAULT_TEST_HEAPSIZE

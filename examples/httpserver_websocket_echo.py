@@ -26,7 +26,7 @@ def index(request: Request):
 
 @server.route("/echo", GET)
 def echo(request: Request):
-    websocket = Websocket(request, max_message_size=MAX_MESSAGE)
+    websocket = Websocket(request, max_message_size=MAX_MESSAGE, max_fragments=MAX_MESSAGE)
     clients.append(websocket)
     return websocket
 

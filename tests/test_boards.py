@@ -148,7 +148,7 @@ def test_micropython_lane_default_is_the_smallest_pico_w_class_cap():
     smallest = min(pico_w_class, key=lambda p: profiles.heapsize_bytes(p["test_heapsize"]))
     assert profiles.DEFAULT_TEST_HEAPSIZE == "128k"
     assert smallest["test_heapsize"] == profiles.DEFAULT_TEST_HEAPSIZE
-    assert profiles.test_heapsize() == "128k"
+    assert profiles.lane_heapsize() == "128k"
     # The portable runner documents the same default.
     runner = os.path.join(ROOT, "tests", "portable", "run.py")
     if os.path.exists(runner):

@@ -335,6 +335,11 @@ class TestParser(TestCase):
             self.assertEqual(events, expected, size)
         with self.assertRaises(RuntimeError):
             FrameParser().commit(3)
+        parser = FrameParser(buffer_size=8)
+        parser.writable()[:8] = cf(TEXT, "hi", masked=False) + b"junk"
+        parser.commit(8)
+        self.assertEqual(codes(drain(parser)), [1002])
+        self.assertEqual(len(parser.writable()), 8)  # a finished parser drops the rest
 
     def test_input_left_after_an_undrained_event_is_kept(self):
         data = cf(TEXT, "one") + cf(TEXT, "two")

@@ -1,0 +1,4 @@
+"""Stand-in for CircuitPython's ``board`` on CPython (tests only)."""
+
+NEOPIXEL = "NEOPIXEL"
+LED = "LED"
