@@ -1,4 +1,5 @@
-"""The poll loop behind a started ``Server``: accepting, evicting, routing and dispatching.
+"""The poll loop behind a started ``Server``: the listening socket, admitting and evicting
+connections, readiness, deadlines. Routing and dispatch are in ``_dispatch.py``.
 
 Imported by ``Server.start()``, so that merely importing the package stays cheap on boards."""
 
@@ -15,21 +16,9 @@ from ._compat import (
     ticks_ms,
     would_block,
 )
-from ._connection import (
-    BODY,
-    CLOSED,
-    HANDSHAKE,
-    HEAD,
-    IDLE,
-    LINGER,
-    RESPOND,
-    STREAM,
-    UPGRADED,
-    Connection,
-)
-from .methods import GET, HEAD as HEAD_METHOD, OPTIONS
-from .request import _from_parsed
-from .response import Response
+from ._connection import Connection
+from ._dispatch import Dispatch
+from ._states import BODY, CLOSED, HANDSHAKE, HEAD, IDLE, LINGER, STREAM, UPGRADED
 
 _FULL = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
@@ -39,8 +28,9 @@ _NO_RESPONSE = 2
 _SENT = 3
 
 
-class Engine:
-    """Owns the listening socket and the connection table of one started server."""
+class Engine(Dispatch):
+    """Owns the listening socket and the connection table of one started server; routes
+    and dispatches requests (``_dispatch.Dispatch``)."""
 
     def __init__(self, server, host, port):
         pool = server._socket_source
@@ -247,239 +237,11 @@ class Engine:
         for client in self.clients:
             if client.state in (IDLE, HEAD) and client.filled > client.scanned or _tls_pending(client.sock):
                 return  # bytes already buffered: no waiting
-            want = self.POLLOUT if client.pending() else 0
-            if client.state != UPGRADED:  # a websocket's owner reads it, not the server
-                want |= self.POLLIN
+            want = self.POLLIN | (self.POLLOUT if client.pending() else 0)
             if want != client.watching:
                 self.poller.modify(client.sock, want)
                 client.watching = want
         self.poller.poll(int(timeout * 1000))
-
-    # -- requests --------------------------------------------------------------------------
-
-    def _begin(self, client, head, now):
-        """A request head has arrived: route it, then read its body or answer at once."""
-        server = self.server
-        method, target, version, header_list, head_size = head
-        try:
-            request = _from_parsed(server, client, method, target, version, header_list, head_size)
-            framing, length = _http.body_framing(request.headers)
-        except _http.HTTPError as error:
-            client.reject(error.status, error.message)
-            return 0
-        client.request = request
-        client.started = now
-        client.keep_alive = _http.wants_keep_alive(version, request.headers)
-        client.head_only = method == HEAD_METHOD  # whatever answers, no body goes out
-        client.handler, client.params, route = self._resolve(request, client)
-        if framing == _http.NO_BODY:
-            return self._dispatch(client, now)
-        if client.handler is None:
-            # Answered without reading the body, so the connection cannot be reused.
-            client.keep_alive = False
-            client.linger = True
-            return self._dispatch(client, now)
-        expect = request.headers.get("Expect")
-        if expect is not None and expect.lower() != "100-continue":
-            client.reject(417, "Only 100-continue is supported")
-            return 0
-        streamed = route is not None and (route.body_to is not None or route.files_to is not None)
-        limit = route.max_body_size if route is not None else None
-        if limit is None and not streamed:
-            limit = server.max_body_size
-        if framing == _http.LENGTH and limit is not None and length > limit:
-            client.reject(413, "Request body larger than %d bytes" % limit)
-            return 0
-        sink = None
-        if streamed:
-            try:
-                sink = self._open_sink(request, route)
-            except _http.HTTPError as error:
-                client.reject(error.status, error.message)
-                return 0
-            except Exception as error:  # pylint: disable=broad-except
-                answer = self._translate(request, error)
-                if answer is None:
-                    self._fail(client, error, now)
-                    raise
-                sink = answer
-            if isinstance(sink, Response):  # the route refused the body unread
-                client.handler, client.params = None, sink
-                client.keep_alive = False
-                client.linger = True
-                return self._dispatch(client, now)
-        if expect is not None:
-            client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        client.start_body(length if framing == _http.LENGTH else None, limit, sink, now)
-        if client.state != BODY:
-            return 0  # refused (no memory for the body)
-        return self._read_body(client, now)
-
-    def _read_body(self, client, now):
-        try:
-            complete = client.read_body(now)
-        except Exception as error:  # pylint: disable=broad-except
-            self._fail(client, error, now)  # the route's writer failed
-            raise
-        return self._dispatch(client, now) if complete else 0
-
-    def _open_sink(self, request, route):
-        from ._body import open_sink  # pylint: disable=import-outside-toplevel
-
-        return open_sink(request, route, self.server.max_body_size)
-
-    def _resolve(self, request, client):
-        """What answers ``request``: ``(handler, params, route)``; a None handler means an
-        early answer (401, 404, 405, OPTIONS), which is then in ``params``."""
-        server = self.server
-        if server._auths:
-            from .authentication import check_authentication  # pylint: disable=import-outside-toplevel
-
-            if not check_authentication(request, server._auths):
-                return None, self._unauthorized(request, server._auths), None
-        method = request.method
-        allowed = []
-        fallback = None
-        for route in server._routes:
-            params = route.match_path(request.path)
-            if params is None:
-                continue
-            if method in route.methods:
-                return route.handler, params, route
-            if fallback is None and method == HEAD_METHOD and GET in route.methods:
-                fallback = (route.handler, params, route)
-            for name in route.methods:
-                if name not in allowed:
-                    allowed.append(name)
-        if fallback is not None:
-            return fallback
-        if not allowed:
-            if server.root_path is None:
-                if method == OPTIONS and request.path == "*":
-                    return None, _options(request, self._all_methods()), None
-                return None, self._not_found(request, None), None
-            if method in (GET, HEAD_METHOD):
-                return _serve_file, {}, None
-            allowed = [GET]
-        if GET in allowed and HEAD_METHOD not in allowed:
-            allowed.append(HEAD_METHOD)
-        if OPTIONS not in allowed:
-            allowed.append(OPTIONS)
-        if method == OPTIONS:
-            return None, _options(request, allowed), None
-        answer = Response(
-            request,
-            "Method Not Allowed",
-            status=(405, "Method Not Allowed"),
-            headers={"Allow": ", ".join(sorted(allowed))},
-        )
-        return None, answer, None
-
-    def _all_methods(self):
-        names = [OPTIONS]
-        for route in self.server._routes:
-            for name in route.methods:
-                if name not in names:
-                    names.append(name)
-        if GET in names and HEAD_METHOD not in names:
-            names.append(HEAD_METHOD)
-        return names
-
-    def _unauthorized(self, request, auths):
-        from .authentication import challenge  # pylint: disable=import-outside-toplevel
-
-        return Response(request, status=(401, "Unauthorized"), headers={"WWW-Authenticate": challenge(auths)})
-
-    def _not_found(self, request, error):
-        if not self.server.debug:
-            body = "File not found"
-        elif error is None:
-            body = "No route for %s and file serving is disabled" % request.path
-        else:
-            body = "File not found: %s" % request.path
-        return Response(request, body, status=(404, "Not Found"))
-
-    def _translate(self, request, error):
-        """The answer for exceptions that mean a client error, else None."""
-        from . import exceptions  # pylint: disable=import-outside-toplevel
-
-        if isinstance(error, exceptions.AuthenticationError):
-            return self._unauthorized(request, getattr(error, "auths", None) or self.server._auths)
-        if isinstance(error, exceptions.InvalidPathError):
-            body = str(error) if self.server.debug else "Invalid path"
-            return Response(request, body, status=(403, "Forbidden"))
-        if isinstance(error, (exceptions.FileNotExistsError, exceptions.ServingFilesDisabledError)):
-            return self._not_found(request, error)
-        if request._client_error:
-            return Response(request, "Bad Request", status=(400, "Bad Request"))
-        return None
-
-    def _dispatch(self, client, now):
-        """Calls the handler and starts writing its response."""
-        server = self.server
-        request = client.request
-        handler, params = client.handler, client.params
-        client.handler = client.params = None
-        client.state = RESPOND
-        self.dispatching = True
-        try:
-            if client.sink is not None:
-                sink, client.sink = client.sink, None
-                sink.close(request)
-            elif client.body is not None:
-                request._body = client.take_body()
-            if handler is None:
-                response = params
-            else:
-                try:
-                    response = handler(request, **params)
-                except Exception as error:  # pylint: disable=broad-except
-                    response = self._translate(request, error)
-                    if response is None:
-                        raise
-            if response is None:
-                client.keep_alive = False
-                client.finishing = True
-                self.dispatching = False
-                client.flush(now)
-                return _NO_RESPONSE
-            for name, value in server._headers.original_items():
-                response._headers.setdefault(name, value)
-            client.response = response
-            response._send()
-        except _http.HTTPError as error:  # e.g. a malformed multipart body
-            self.dispatching = False
-            client.reject(error.status, error.message)
-            client.flush(now)
-            return 0
-        except Exception as error:  # pylint: disable=broad-except
-            self._fail(client, error, now)
-            raise
-        finally:
-            self.dispatching = False
-        if client.state == RESPOND and not client.finishing:
-            # Headers sent and the response stays open (SSE, MJPEG): the server keeps
-            # flushing what its owner writes.
-            client.state = STREAM
-            client.keep_alive = False
-            self.response_done(client, now)
-        if client.state != CLOSED:
-            client.flush(now)
-        return _SENT
-
-    def _fail(self, client, error, now):
-        """A handler, response or route writer raised: answer 500 if nothing has been
-        sent yet, else close; poll() then re-raises the error."""
-        self.dispatching = False
-        if self.server.debug:
-            _server_module._debug_exception_in_handler(error)
-        if client.state == CLOSED:
-            return
-        if client.head_sent:
-            client.close()
-        else:
-            client.reject(500, "Internal Server Error")
-            client.flush(now)
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -495,18 +257,6 @@ class Engine:
     def note_socket_error(self, error):
         if self.server.debug:
             print("Socket error:", repr(error))
-
-
-def _options(request, allowed):
-    return Response(request, status=(204, "No Content"), headers={"Allow": ", ".join(sorted(allowed))})
-
-
-def _serve_file(request):
-    """Static files under ``root_path``: ``index.html`` for ``/dir/``, 301 for ``/dir``
-    (see ``_files.serve_path``)."""
-    from ._files import serve_path  # pylint: disable=import-outside-toplevel
-
-    return serve_path(request)
 
 
 def _refuse(sock, context):

@@ -5,9 +5,6 @@
 from .headers import Headers
 from .interfaces import _IFieldStorage, _IXSSSafeFieldStorage
 
-_HEX = "0123456789abcdef"
-
-
 def _decode_utf8(data):
     """``data`` as text: UTF-8, or (for invalid UTF-8) one character per byte."""
     try:
@@ -17,33 +14,24 @@ def _decode_utf8(data):
 
 
 def _unquote(text):
-    """Percent-decodes ``text`` and turns ``+`` into a space (form/query encoding).
+    """Form/query decoding: percent-escapes decoded and ``+`` as a space; if the result is
+    not valid UTF-8, the text with only ``+`` replaced."""
+    from ._text import percent_decode  # pylint: disable=import-outside-toplevel
 
-    Invalid escapes are kept literally. When the decoded bytes are not valid UTF-8, the text
-    is returned with only ``+`` replaced."""
-    if "+" in text:
-        text = text.replace("+", " ")
-    if "%" not in text:
-        return text
-    raw = text.encode("utf-8")
-    length = len(raw)
-    out = bytearray()
-    index = 0
-    while index < length:
-        byte = raw[index]
-        if byte == 37 and index + 2 < length:
-            high = _HEX.find(chr(raw[index + 1]).lower())
-            low = _HEX.find(chr(raw[index + 2]).lower())
-            if high >= 0 and low >= 0:
-                out.append(high * 16 + low)
-                index += 3
-                continue
-        out.append(byte)
-        index += 1
     try:
-        return str(bytes(out), "utf-8")
-    except UnicodeError:
-        return text
+        return percent_decode(text, plus_is_space=True)
+    except ValueError:
+        return text.replace("+", " ")
+
+
+def _add_pairs(storage, text):
+    """Adds the ``name=value`` pairs of ``text`` (``&``-separated, decoded) to ``storage``;
+    empty segments are skipped and a name without ``=`` gets ``""``."""
+    for segment in text.split("&"):
+        if not segment:
+            continue
+        name, equals, value = segment.partition("=")
+        storage._add_field_value(_unquote(name), _unquote(value) if equals else "")  # pylint: disable=protected-access
 
 
 def _debug_unsupported_form_content_type(content_type):
@@ -61,16 +49,8 @@ class QueryParams(_IXSSSafeFieldStorage):
     def __init__(self, query_string, *, debug=False):
         super().__init__()
         self.debug = debug
-        if not query_string:
-            return
-        for segment in query_string.split("&"):
-            if not segment:
-                continue
-            equals = segment.find("=")
-            if equals < 0:
-                self._add_field_value(_unquote(segment), "")
-            else:
-                self._add_field_value(_unquote(segment[:equals]), _unquote(segment[equals + 1 :]))
+        if query_string:
+            _add_pairs(self, query_string)
 
     def __str__(self):
         return "&".join([name + "=" + str(value) for name, value in self.items()])
@@ -157,14 +137,7 @@ class FormData(_IXSSSafeFieldStorage):
             _debug_unsupported_form_content_type(self.content_type)
 
     def _parse_urlencoded(self, data):
-        for segment in _decode_utf8(data).split("&"):
-            if not segment:
-                continue
-            equals = segment.find("=")
-            if equals < 0:
-                self._add_field_value(_unquote(segment), "")
-            else:
-                self._add_field_value(_unquote(segment[:equals]), _unquote(segment[equals + 1 :]))
+        _add_pairs(self, _decode_utf8(data))
 
     def _parse_text_plain(self, data):
         for line in _decode_utf8(data).split("\n"):

@@ -107,7 +107,7 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
             name = download_filename or filename.rsplit("/", 1)[-1]
             self._headers.setdefault("Content-Disposition", 'attachment; filename="%s"' % name.replace('"', ""))
 
-    def _send(self):  # pylint: disable=too-many-branches,too-many-locals
+    def _send(self):
         try:
             handle = open(self._file, "rb")
         except OSError:
@@ -345,7 +345,7 @@ class MultipartMixedReplaceResponse(Response):
         """True once ``close()`` was called or the client has gone."""
         client = self._request._client
         if self._started and not self._closed and client is not None:
-            from ._connection import CLOSED  # pylint: disable=import-outside-toplevel
+            from ._states import CLOSED  # pylint: disable=import-outside-toplevel
 
             self._closed = client.state == CLOSED or client.response is not self
         return self._closed

@@ -13,12 +13,13 @@
 
 import time
 
+from ._text import percent_decode
 from .exceptions import BackslashInPathError, InvalidPathError, ParentDirectoryReferenceError
 
 try:
     from os.path import realpath as _realpath, sep as _sep
 except ImportError:  # MicroPython and CircuitPython have no os.path
-    _realpath = None
+    _realpath = None  # type: ignore[assignment]
     _sep = "/"
 
 UNSATISFIABLE = -1
@@ -293,46 +294,6 @@ def parse_range(header_value, size):
 
 
 # -- paths ----------------------------------------------------------------------------------
-
-
-def _hex_digit(char):
-    if "0" <= char <= "9":
-        return ord(char) - 48
-    if "a" <= char <= "f":
-        return ord(char) - 87
-    if "A" <= char <= "F":
-        return ord(char) - 55
-    return -1
-
-
-def percent_decode(text):
-    """Decodes ``%XX`` escapes as UTF-8. ``+`` stays ``+``; an invalid escape (``%zz``, a
-    ``%`` near the end) is kept literally; invalid UTF-8 raises ``ValueError``."""
-    if "%" not in text:
-        return text
-    raw = text.encode("utf-8")
-    out = bytearray()
-    index = 0
-    end = len(raw)
-    while index < end:
-        percent = raw.find(b"%", index)
-        if percent < 0:
-            out.extend(raw[index:])
-            break
-        out.extend(raw[index:percent])
-        if percent + 2 < end:
-            high = _hex_digit(chr(raw[percent + 1]))
-            low = _hex_digit(chr(raw[percent + 2]))
-            if high >= 0 and low >= 0:
-                out.append(high * 16 + low)
-                index = percent + 3
-                continue
-        out.append(37)
-        index = percent + 1
-    try:
-        return bytes(out).decode("utf-8")
-    except UnicodeError:
-        raise ValueError("Invalid UTF-8 in percent-encoded text") from None
 
 
 def resolve_path(root, url_path):

@@ -49,7 +49,7 @@ INTERNAL_ERROR = const(1011)
 
 
 class _Event:
-    _names = ()
+    _names: tuple = ()
 
     def _values(self):
         return tuple(getattr(self, name) for name in self._names)

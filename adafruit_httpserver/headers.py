@@ -89,7 +89,7 @@ class Headers(_IFieldStorage):
         if headers is None:
             return
         if isinstance(headers, str):
-            from ._http import parse_header_text  # pylint: disable=import-outside-toplevel
+            from ._text import parse_header_text  # pylint: disable=import-outside-toplevel
 
             headers = parse_header_text(headers)
         if isinstance(headers, Headers):
@@ -141,7 +141,7 @@ class Headers(_IFieldStorage):
             return default
         if not isinstance(value, str):
             value = str(value)
-        from ._http import header_parameter  # pylint: disable=import-outside-toplevel
+        from ._text import header_parameter  # pylint: disable=import-outside-toplevel
 
         found = header_parameter(value, parameter.lower())
         return default if found is None else found

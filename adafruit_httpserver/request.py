@@ -110,7 +110,7 @@ def _setup(request, server, connection, client_address, method, target, version,
         slash = path.find("/", path.find("://") + 3)
         path = path[slash:] if slash >= 0 else "/"
     if "%" in path or "/." in path or "//" in path:
-        from ._http import normalize_path  # pylint: disable=import-outside-toplevel
+        from ._text import normalize_path  # pylint: disable=import-outside-toplevel
 
         path = normalize_path(path)
     request.path = path

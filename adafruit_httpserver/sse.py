@@ -6,7 +6,7 @@ block the server: what the client has not taken yet is queued and written by lat
 ``poll()`` calls, and a client that disconnects or stops reading is noticed (``closed``)
 instead of raising into your loop."""
 
-from ._connection import CLOSED
+from ._states import CLOSED
 from .response import Response
 
 
@@ -18,14 +18,16 @@ class SSEResponse(Response):
         self._headers.setdefault("Cache-Control", "no-cache")
         self._headers.setdefault("Connection", "keep-alive")
         self._closed = False
+        self._handed_over = False
 
     def _send(self):
         self._send_headers()  # no length: the stream stays open
+        self._handed_over = True
 
     @property
     def closed(self):
         """True once ``close()`` was called or the client has gone away."""
-        if not self._closed:
+        if not self._closed and self._handed_over:
             client = self._request._client
             if client is not None and (client.response is not self or client.state == CLOSED):
                 self._closed = True

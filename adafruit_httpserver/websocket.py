@@ -8,6 +8,7 @@ any split across TCP packets works; writes are queued and never block the server
 
 from . import _wsframe
 from ._compat import peer_gone, read_into, ticks_diff, ticks_ms
+from ._states import CLOSED
 from .response import Response
 
 
@@ -52,7 +53,8 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         subprotocols=None,
     ):
         super().__init__(request, headers=headers, cookies=cookies, status=(101, "Switching Protocols"))
-        self.closed = False
+        self._closed = False
+        self._handed_over = False  # the server has sent our handshake answer
         self.subprotocol = None
         self.max_message_size = max_message_size or self.MESSAGE_MAX_SIZE_BYTES
         self._fragment_ms = (
@@ -67,7 +69,7 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         )
         self._refusal = _handshake_problem(request)
         if self._refusal is not None:
-            self.closed = True
+            self._closed = True
             return
         offered = request.headers.get("Sec-WebSocket-Protocol")
         if subprotocols and offered:
@@ -84,6 +86,20 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         self._last_heard = self._fragment_start = ticks_ms()
         self._ping_sent = None
 
+    @property
+    def closed(self):
+        """True once the connection is closed: by ``close()``, by the client, or by the
+        server (``server.stop()``, a client that stopped reading)."""
+        if not self._closed and self._handed_over:
+            client = self._request._client
+            if client is not None and (client.state == CLOSED or client.response is not self):
+                self._closed = True
+        return self._closed
+
+    @closed.setter
+    def closed(self, value):
+        self._closed = value
+
     def _send(self):
         if self._refusal is not None:
             code, text, body, extra = self._refusal
@@ -94,6 +110,7 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             Response._send(self)
             return
         self._send_headers()
+        self._handed_over = True
         client = self._request._client
         if client is not None:
             # The owner reads from now on; at most 2 messages of output may wait unsent.
@@ -189,7 +206,7 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         """Waits for the next message without busy-looping: the task sleeps until the
         socket has data (or, where the runtime cannot watch sockets, re-checks every
         20 ms). Returns None once the connection is closed, or after ``timeout`` seconds."""
-        from ._compat import wait_readable  # pylint: disable=import-outside-toplevel
+        from ._aio import wait_readable  # pylint: disable=import-outside-toplevel
 
         start = ticks_ms()
         while True:
@@ -202,9 +219,10 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
                 if left <= 0:
                     return None
             if self._ping_ms is not None:
-                wake = self._ping_ms / 1000
-                left = wake if left is None else min(left, wake)
-            await wait_readable(self._request.connection, left)
+                left = self._ping_ms / 1000 if left is None else min(left, self._ping_ms / 1000)
+            # Re-check at least twice a second: the server may close this connection (stop(),
+            # a client that stopped reading) while the task waits on its socket.
+            await wait_readable(self._request.connection, 0.5 if left is None else min(left, 0.5))
 
     def __aiter__(self):
         return self
@@ -259,7 +277,7 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         self._finish(_wsframe.encode_close(code, reason or ""))
 
     def _finish(self, close_frame):
-        self.closed = True
+        self._closed = True
         client = self._request._client
         try:
             self._send_bytes(self._request.connection, close_frame)
@@ -270,7 +288,7 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         self._close_connection()
 
     def _drop(self):
-        self.closed = True
+        self._closed = True
         client = self._request._client
         if client is not None and client.response is self:
             client.close()

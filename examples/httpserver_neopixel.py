@@ -22,7 +22,7 @@ from adafruit_httpserver import GET, POST, BAD_REQUEST_400, Request, Response, R
 pool = socketpool.SocketPool(wifi.radio)
 server = Server(pool, debug=True)
 
-pixel = neopixel.NeoPixel(board.NEOPIXEL, 1, brightness=0.3)
+pixel = neopixel.NeoPixel(board.NEOPIXEL, 1, brightness=0.3)  # type: ignore[attr-defined]  # a board-specific pin
 
 
 def set_color(request, r, g, b):

@@ -11,8 +11,12 @@ import wifi
 
 from adafruit_httpserver import Request, Response, Server
 
-print("Connecting to", os.getenv("WIFI_SSID"))
-wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
+ssid = os.getenv("WIFI_SSID")
+password = os.getenv("WIFI_PASSWORD")
+if ssid is None or password is None:
+    raise RuntimeError("Set WIFI_SSID and WIFI_PASSWORD in settings.toml")
+print("Connecting to", ssid)
+wifi.radio.connect(ssid, password)
 print("Connected, address", wifi.radio.ipv4_address)
 
 pool = socketpool.SocketPool(wifi.radio)

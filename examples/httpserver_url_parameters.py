@@ -22,12 +22,12 @@ from adafruit_httpserver import BAD_REQUEST_400, Request, Response, Server
 pool = socketpool.SocketPool(wifi.radio)
 server = Server(pool, debug=True)
 
-lights = {}  # room name -> "on" / "off"
+lights: dict = {}  # room name -> "on" / "off"
 
 
 @server.route("/rooms/<room>/lights/<state>")
 @server.route("/rooms/<room>/lights")
-def room_lights(request: Request, room: str, state: str = None):
+def room_lights(request: Request, room: str, state: "str | None" = None):
     if state is None:  # the second route has no <state>
         return Response(request, f"Lights in the {room}: {lights.get(room, 'off')}")
     if state not in ("on", "off"):

@@ -16,7 +16,7 @@ PORT = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.getenv("PORT", "5000"))
 MAX_MESSAGE = int(sys.argv[2]) if len(sys.argv) > 2 else 65536
 
 server = Server(socket, max_connections=16)
-clients = []
+clients: list = []
 
 
 @server.route("/", GET)

@@ -143,6 +143,9 @@ def _environment(extra):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env["PYTHONUNBUFFERED"] = "1"
+    # What settings.toml provides on a board (CircuitPython's os.getenv reads it).
+    env.setdefault("WIFI_SSID", "test-network")
+    env.setdefault("WIFI_PASSWORD", "test-password")
     env.update(extra or {})
     return env
 

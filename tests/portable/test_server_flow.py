@@ -94,7 +94,7 @@ class TestConnectionTable(TestCase):
     def test_several_clients_at_once(self):
         _, client = _server(max_connections=3)
         conns = [client.connect() for _ in range(3)]
-        for index, conn in enumerate(conns):
+        for conn in conns:
             conn.send(b"GET /sm")
         client.poll()
         for conn in reversed(conns):
