@@ -39,12 +39,22 @@ class HTTPError(ValueError):
 
 
 def is_token(text):
-    if not text:
-        return False
-    for char in text:
-        if char not in _TOKEN:
-            return False
-    return True
+    # strip() removes every leading and trailing token character, in C: nothing is left
+    # exactly when every character is one.
+    return bool(text) and not text.strip(_TOKEN)
+
+
+def _has_control(value):
+    """True when ``value`` holds a control character other than tab (or DEL)."""
+    if _isprintable is not None and _isprintable(value):
+        return False  # the common case, checked in C where the runtime can
+    for char in value:
+        if char < " " and char != "\t" or char == "\x7f":
+            return True
+    return False
+
+
+_isprintable = getattr(str, "isprintable", None)
 
 
 def find_head_end(buf, start, end):
@@ -83,9 +93,8 @@ def parse_head(data):
         raise HTTPError(400, "Malformed method")
     if not target or not (target[0] == "/" or target == "*" or "://" in target):
         raise HTTPError(400, "Malformed request target")
-    for char in target:
-        if char <= " " or char == "\x7f":
-            raise HTTPError(400, "Malformed request target")
+    if "\t" in target or _has_control(target):  # (no spaces: the line was split on them)
+        raise HTTPError(400, "Malformed request target")
     if len(version) != 8 or not version.startswith("HTTP/") or version[6] != ".":
         raise HTTPError(400, "Malformed HTTP version")
     if not (version[5].isdigit() and version[7].isdigit()):
@@ -105,9 +114,8 @@ def parse_head(data):
         if colon <= 0 or not is_token(name):
             raise HTTPError(400, "Malformed header line")
         value = line[colon + 1 :].strip(" \t")
-        for char in value:
-            if char < " " and char != "\t" or char == "\x7f":
-                raise HTTPError(400, "Control character in header value")
+        if _has_control(value):
+            raise HTTPError(400, "Control character in header value")
         headers.append((name, value))
     return method, target, version, headers
 

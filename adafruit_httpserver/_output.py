@@ -13,25 +13,29 @@ _COALESCE = const(8192)
 class Output:
     """Mixed into ``Connection``; the attributes it uses are set up there."""
 
-    def settle_persistence(self, headers, bodyless):
-        """Decides, as a response's headers are sent, whether the connection outlives it,
-        and sets the ``Connection`` header to say so (unless the response set one)."""
+    def settle_persistence(self, headers, framed):
+        """Decides, as a response's headers are sent, whether the connection outlives it.
+        ``framed``: the body's end is known without closing (a length, or no body).
+        Returns the ``Connection`` header to add, or None (also when the response set
+        its own)."""
         asked = headers.get("Connection")
         framed = (
-            bodyless
+            framed
             or self.head_only
-            or "content-length" in headers
             or "chunked" in str(headers.get("Transfer-Encoding", "")).lower()
         )
         keep = self.keep_alive and framed and not self.server.stopped
-        if asked is not None and "close" in str(asked).lower():
-            keep = False
+        if asked is not None:
+            if "close" in str(asked).lower():
+                keep = False
+            self.keep_alive = keep
+            return None
         self.keep_alive = keep
-        if asked is None:
-            if not keep:
-                headers.set("Connection", "close")
-            elif self.request.http_version == "HTTP/1.0":
-                headers.set("Connection", "keep-alive")
+        if not keep:
+            return "close"
+        if self.request.http_version == "HTTP/1.0":
+            return "keep-alive"
+        return None
 
     def write(self, data):
         """Queues bytes for the client and, outside request dispatch, sends what the socket

@@ -44,27 +44,44 @@ class Response:  # pylint: disable=too-few-public-methods
 
     def _send_headers(self, content_length=None, content_type=None):
         """Writes the status line and headers. ``content_length`` None means the body length
-        is not known here (chunked, streamed or none)."""
+        is not known here (chunked, streamed or none).
+
+        The response's own headers go first, as written; then whichever of Content-Type,
+        Content-Length and Connection they lack; then the cookies (right after any
+        Set-Cookie header of the response's own, so those stay together)."""
+        from ._http import check_header  # pylint: disable=import-outside-toplevel
+
         request = self._request
         client = request._client
         status = self._status
-        headers = self._headers.copy()
-        bodyless = status.code < 200 or status.code in (204, 304)
-        if not bodyless:
-            headers.setdefault("Content-Type", content_type or self._content_type or "text/plain")
-        if content_length is not None and not bodyless:
-            headers.setdefault("Content-Length", str(content_length))
+        headers = self._headers
+        code = status.code
+        bodyless = code < 200 or code in (204, 304)
+        items = headers.original_items()
+        if not bodyless and "content-type" not in headers:
+            items.append(("Content-Type", content_type or self._content_type or "text/plain"))
+        framed_by_length = "content-length" in headers
+        if content_length is not None and not bodyless and not framed_by_length:
+            items.append(("Content-Length", str(content_length)))
+            framed_by_length = True
         if client is None:
-            headers.setdefault("Connection", "close")
-        elif status.code != 101:
-            client.settle_persistence(headers, bodyless)
-        for name, value in self._cookies.items():
-            headers.add("Set-Cookie", str(name) + "=" + str(value))
-        from ._http import check_header  # pylint: disable=import-outside-toplevel
-
+            if "connection" not in headers:
+                items.append(("Connection", "close"))
+        elif code != 101:
+            connection = client.settle_persistence(headers, bodyless or framed_by_length)
+            if connection is not None:
+                items.append(("Connection", connection))
+        if self._cookies:
+            at = len(items)
+            for index, (name, _) in enumerate(items):
+                if name.lower() == "set-cookie":
+                    at = index + 1
+            for name, value in self._cookies.items():
+                items.insert(at, ("Set-Cookie", str(name) + "=" + str(value)))
+                at += 1
         check_header("Status", status.text)
-        lines = ["HTTP/1.1 %d %s\r\n" % (status.code, status.text)]
-        for name, value in headers.original_items():
+        lines = ["HTTP/1.1 %d %s\r\n" % (code, status.text)]
+        for name, value in items:
             if value is None:
                 continue
             value = str(value)

@@ -307,6 +307,89 @@ def server_command(name, port, upstream):
     return py + [app, str(port), mode], H.clean_env(upstream), os.path.join(upstream, "adafruit_httpserver")
 
 
+def bench_keep_alive_lean(port, seconds, max_requests, timeout=5.0):
+    """Keep-alive with a lean raw-socket client (one request at a time, the response read
+    by its Content-Length), so that the servers, not http.client's parsing, are measured.
+    A server that closes after each response is transparently reconnected to."""
+    request = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    sock = None
+    done = connects = errors = 0
+    buffered = b""
+    start = time.perf_counter()
+    deadline = start + seconds
+    while done < max_requests and time.perf_counter() < deadline:
+        if sock is None:
+            sock = socket.create_connection((H.HOST, port), timeout=timeout)
+            connects += 1
+            buffered = b""
+        try:
+            sock.sendall(request)
+            while True:
+                head_end = buffered.find(b"\r\n\r\n")
+                if head_end >= 0:
+                    head = buffered[:head_end].lower()
+                    length = int(head.split(b"content-length:")[1].split(b"\r\n")[0])
+                    total = head_end + 4 + length
+                    if len(buffered) >= total:
+                        closing = b"connection: close" in head
+                        buffered = buffered[total:]
+                        break
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise OSError("closed before a whole response")
+                buffered += chunk
+            done += 1
+            if closing:
+                sock.close()
+                sock = None
+        except (OSError, ValueError, IndexError):
+            errors += 1
+            sock.close()
+            sock = None
+            if errors > 20 and done == 0:
+                break
+    if sock is not None:
+        sock.close()
+    elapsed = time.perf_counter() - start
+    return {
+        "requests": done,
+        "errors": errors,
+        "seconds": elapsed,
+        "rps": done / elapsed if elapsed else 0.0,
+        "connections": connects,
+    }
+
+
+def bench_keep_alive_ab(port, requests_count):
+    """Keep-alive as ApacheBench measures it (``ab -k -c 1``: a C client, so the server is
+    what is measured; a server that closes after each response is reconnected to). None
+    when ``ab`` (Debian's apache2-utils) is not installed."""
+    import shutil  # pylint: disable=import-outside-toplevel
+    import subprocess  # pylint: disable=import-outside-toplevel
+
+    tool = shutil.which("ab")
+    if tool is None:
+        return None
+    result = subprocess.run(
+        [tool, "-q", "-k", "-s", "5", "-n", str(requests_count), "-c", "1", "http://%s:%d/" % (H.HOST, port)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    rate = failed = kept = None
+    for line in result.stdout.splitlines():
+        if line.startswith("Requests per second:"):
+            rate = float(line.split()[3])
+        elif line.startswith("Failed requests:"):
+            failed = int(line.split()[2])
+        elif line.startswith("Keep-Alive requests:"):
+            kept = int(line.split()[2])
+    if rate is None:
+        return {"rps": 0.0, "errors": requests_count, "error_samples": [result.stderr.strip()[:120]]}
+    return {"rps": rate, "requests": requests_count - (failed or 0), "errors": failed or 0, "kept_alive": kept}
+
+
 def measure_server(name, budget, upstream, log):
     port = H.free_port()
     argv, env, expect_pkg = server_command(name, port, upstream)
@@ -326,6 +409,12 @@ def measure_server(name, budget, upstream, log):
         res["new_conn"] = bench_new_connections(port, budget.seq_seconds, budget.seq_max)
         log("  %-14s keep-alive ..." % name)
         res["keep_alive"] = bench_keep_alive(port, budget.ka_seconds, budget.ka_max)
+        log("  %-14s keep-alive, lean client ..." % name)
+        res["keep_alive_lean"] = bench_keep_alive_lean(port, budget.ka_seconds, budget.ka_max)
+        log("  %-14s keep-alive, ab ..." % name)
+        ab = bench_keep_alive_ab(port, 2000 if budget.quick else 20000)
+        if ab is not None:
+            res["keep_alive_ab"] = ab
         log("  %-14s slow clients ..." % name)
         res["slow"] = bench_slow_clients(port, budget)
     except Exception as err:  # pylint: disable=broad-except
@@ -367,6 +456,8 @@ def report(results, budget):
         "server",
         "new-conn req/s",
         "keep-alive req/s",
+        "lean keep-alive req/s",
+        "ab keep-alive req/s",
         "reused %",
         "slow p50 ms",
         "slow p99 ms",
@@ -375,7 +466,7 @@ def report(results, budget):
     rows = []
     for r in results:
         if "error" in r and "slow" not in r:
-            rows.append([r["server"], "error", "error", "error", "error", "error", "error"])
+            rows.append([r["server"]] + ["error"] * 8)
             continue
         p50, p99, okfail = _slow_cell(r.get("slow"))
         rows.append(
@@ -383,6 +474,8 @@ def report(results, budget):
                 r["server"],
                 H.fmt_num(_get(r, "new_conn", "rps")),
                 H.fmt_num(_get(r, "keep_alive", "rps")),
+                H.fmt_num(_get(r, "keep_alive_lean", "rps")),
+                H.fmt_num(_get(r, "keep_alive_ab", "rps")),
                 H.fmt_num(_get(r, "keep_alive", "reused_pct")),
                 p50,
                 p99,
@@ -407,11 +500,14 @@ def report(results, budget):
                 r["server"],
                 H.fmt_ratio(H.ratio(_get(r, "new_conn", "rps"), _get(up, "new_conn", "rps"))),
                 H.fmt_ratio(H.ratio(_get(r, "keep_alive", "rps"), _get(up, "keep_alive", "rps"))),
+                H.fmt_ratio(H.ratio(_get(r, "keep_alive_lean", "rps"), _get(up, "keep_alive_lean", "rps"))),
+                H.fmt_ratio(H.ratio(_get(r, "keep_alive_ab", "rps"), _get(up, "keep_alive_ab", "rps"))),
                 H.fmt_ratio(slow_vs)
                 if slow_vs is not None
                 else ("4.8.2 stalled" if up_slow and up_slow["stalled"] else "n/a"),
                 H.fmt_ratio(H.ratio(_get(r, "new_conn", "rps"), _get(floor_new, "new_conn", "rps"))),
                 H.fmt_ratio(H.ratio(_get(r, "keep_alive", "rps"), _get(floor_ka, "keep_alive", "rps"))),
+                H.fmt_ratio(H.ratio(_get(r, "keep_alive_lean", "rps"), _get(floor_ka, "keep_alive_lean", "rps"))),
             ]
         )
     lines += [
@@ -422,9 +518,12 @@ def report(results, budget):
                 "server",
                 "new-conn vs 4.8.2",
                 "keep-alive vs 4.8.2",
+                "lean keep-alive vs 4.8.2",
+                "ab keep-alive vs 4.8.2",
                 "slow p50 vs 4.8.2",
                 "new-conn vs floor",
                 "keep-alive vs floor",
+                "lean keep-alive vs floor",
             ],
             ratio_rows,
         ),

@@ -4,6 +4,7 @@
     python bench/run.py --quick         # a smoke run of a few seconds per section
     python bench/run.py --only http --servers ours,raw
     python bench/run.py --only mp_heap --profile esp32_micropython
+    python bench/run.py --only transfer  # upload/download MB/s, 1/10/50 MB (a few minutes)
 
 Progress goes to stderr, the tables to stdout. No timing is ever asserted: this only
 reports. Every server runs in its own subprocess on 127.0.0.1 and is stopped by PID.
@@ -21,11 +22,13 @@ if HERE not in sys.path:
 import _harness as H  # noqa: E402
 import http_bench  # noqa: E402
 import mp_heap  # noqa: E402
+import transfer_bench  # noqa: E402
+import ws_bench  # noqa: E402
 
 # Later sections (transfer MB/s, WebSocket echo) register here: a module with NAME,
 # HELP and run(opts, log) -> {"text": ..., ...}.
-SECTIONS = [http_bench, mp_heap]
-ALIASES = {"mp": "mp_heap", "heap": "mp_heap", "requests": "http"}
+SECTIONS = [http_bench, mp_heap, transfer_bench, ws_bench]
+ALIASES = {"mp": "mp_heap", "heap": "mp_heap", "requests": "http", "websocket": "ws", "transfers": "transfer"}
 
 
 def parse_args(argv):

@@ -10,13 +10,13 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 if [ "$want" = test ]; then
     .venv/bin/python -m pip install -q -e '.[test]'
-    if ! command -v chromium >/dev/null 2>&1; then
+    if ! command -v chromium >/dev/null 2>&1 || ! command -v ab >/dev/null 2>&1; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-            echo "installing Debian's chromium for the browser tests"
+            echo "installing Debian's chromium (browser tests) and apache2-utils (ab, benchmarks)"
             apt-get update -qq >/dev/null
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium apache2-utils >/dev/null
         else
-            echo "WARNING: chromium is missing and cannot be installed here (not root)" >&2
+            echo "WARNING: chromium or ab is missing and cannot be installed here (not root)" >&2
         fi
     fi
     autobahn=../shared/tools/autobahn/setup.sh
