@@ -10,7 +10,7 @@ async def wait_readable(sock, timeout=None):
     cannot be watched (CircuitPython's socketpool) the task re-checks every 20 ms."""
     import asyncio  # pylint: disable=import-outside-toplevel
 
-    if CPYTHON:
+    if CPYTHON and hasattr(sock, "fileno"):
         loop = asyncio.get_running_loop()
         ready = loop.create_future()
         descriptor = sock.fileno()

@@ -19,10 +19,18 @@ class SSEResponse(Response):
         self._headers.setdefault("Connection", "keep-alive")
         self._closed = False
         self._handed_over = False
+        self._early = []  # events sent by the handler before the headers went out
 
     def _send(self):
         self._send_headers()  # no length: the stream stays open
         self._handed_over = True
+        early, self._early = self._early, None
+        closing, self._closed = self._closed, False  # close() may have been called already
+        for text in early:
+            self._write(text)
+        if closing:
+            self._closed = True
+            self._close_connection()
 
     @property
     def closed(self):
@@ -77,6 +85,9 @@ class SSEResponse(Response):
     def _write(self, text):
         if self.closed:
             return False
+        if not self._handed_over:
+            self._early.append(text)
+            return True
         try:
             self._send_bytes(self._request.connection, text.encode("utf-8"))
         except OSError:

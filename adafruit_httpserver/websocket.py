@@ -55,6 +55,7 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         super().__init__(request, headers=headers, cookies=cookies, status=(101, "Switching Protocols"))
         self._closed = False
         self._handed_over = False  # the server has sent our handshake answer
+        self._early_frames = []
         self.subprotocol = None
         self.max_message_size = max_message_size or self.MESSAGE_MAX_SIZE_BYTES
         self._fragment_ms = (
@@ -111,6 +112,9 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             return
         self._send_headers()
         self._handed_over = True
+        for frame in self._early_frames:  # sent by the handler before the handshake went out
+            self._send_bytes(self._request.connection, frame)
+        self._early_frames = None
         client = self._request._client
         if client is not None:
             # The owner reads from now on; at most 2 messages of output may wait unsent.
@@ -256,6 +260,9 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
     def _frame(self, opcode, payload):
         """Queues one frame; False (and the connection dropped) when the client is gone
         or not reading."""
+        if not self._handed_over:  # still in the handler: goes out right after the 101
+            self._early_frames.append(_wsframe.encode_header(opcode, len(payload)) + bytes(payload))
+            return True
         try:
             connection = self._request.connection
             self._send_bytes(connection, _wsframe.encode_header(opcode, len(payload)))
