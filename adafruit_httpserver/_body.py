@@ -43,8 +43,16 @@ class WriterSink:
         _close(self.writer)
 
     def abort(self):
-        """The body did not arrive whole: close, and remove a file we created."""
-        _close(self.writer, quietly=True)
+        """The body did not arrive whole: tell the writer (its ``abort()`` if it has one,
+        else ``close()``), and remove a file we created."""
+        abort = getattr(self.writer, "abort", None)
+        if abort is not None:
+            try:
+                abort()
+            except Exception:  # pylint: disable=broad-except
+                pass
+        else:
+            _close(self.writer, quietly=True)
         _remove(self.path)
 
 
@@ -87,7 +95,7 @@ class MultipartSink:
 
     def _begin(self, part):
         self.size = 0
-        if part.filename is None:
+        if not part.filename:  # a text field, or a file input left empty (filename="")
             self.field = bytearray()
             return
         target = self.files_to
@@ -103,12 +111,16 @@ class MultipartSink:
 
         if self.field is not None:
             value = bytes(self.field)
+            self.field = None
+            if part.filename is not None:  # no file was chosen: an empty File, nothing written
+                upload = File(part.filename, part.content_type, value)
+                self.form.files._add_field_value(part.name, upload)  # pylint: disable=protected-access
+                return
             try:
                 value = value.decode("utf-8")
             except UnicodeError:
                 pass  # kept as bytes
             self.form._add_field_value(part.name, value)  # pylint: disable=protected-access
-            self.field = None
         elif self.writer is not None:
             _close(self.writer)
             self.writer = None

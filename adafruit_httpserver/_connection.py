@@ -124,7 +124,8 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         """Drops ``count`` bytes from the front of the head buffer."""
         rest = self.filled - count
         if rest > 0:
-            self.buf[:rest] = self.buf[count : self.filled]
+            # through a view: a plain slice would allocate a copy on every call
+            self.buf[:rest] = memoryview(self.buf)[count : self.filled]
         self.filled = rest if rest > 0 else 0
 
     def start_body(self, length, limit, sink, now):

@@ -32,6 +32,9 @@ class Dispatch:
         client.keep_alive = _http.wants_keep_alive(version, request.headers)
         client.head_only = method == HEAD_METHOD  # whatever answers, no body goes out
         client.handler, client.params, route = self._resolve(request, client)
+        streamed = route is not None and (route.body_to is not None or route.files_to is not None)
+        if streamed and framing == _http.NO_BODY and method in ("POST", "PUT", "PATCH"):
+            framing = _http.LENGTH  # an empty upload still replaces what body_to names
         if framing == _http.NO_BODY:
             return self._dispatch(client, now)
         if client.handler is None:
@@ -43,7 +46,6 @@ class Dispatch:
         if expect is not None and expect.lower() != "100-continue":
             client.reject(417, "Only 100-continue is supported")
             return 0
-        streamed = route is not None and (route.body_to is not None or route.files_to is not None)
         limit = route.max_body_size if route is not None else None
         if limit is None and not streamed:
             limit = server.max_body_size
@@ -185,7 +187,11 @@ class Dispatch:
         try:
             if client.sink is not None:
                 sink, client.sink = client.sink, None
-                sink.close(request)
+                try:
+                    sink.close(request)
+                except BaseException:
+                    sink.abort()  # the body did not end well: nothing half-written stays
+                    raise
             elif client.body is not None:
                 request._body = client.take_body()
             if handler is None:

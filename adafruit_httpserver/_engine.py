@@ -148,6 +148,17 @@ class Engine(Dispatch):
         return result
 
     def _advance(self, client, now):
+        try:
+            return self._step(client, now)
+        except MemoryError:
+            # No room for this connection's next step (a fragmented board heap): answer it
+            # and let it go, rather than fail every poll() from now on.
+            if client.state != CLOSED:
+                client.reject(503, "Server out of memory")
+                client.flush(now)
+            return 0
+
+    def _step(self, client, now):
         result = 0
         readable = client.ready or self.poller is None or _tls_pending(client.sock)
         client.ready = 0

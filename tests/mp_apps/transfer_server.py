@@ -13,7 +13,7 @@ Routes:
   writer that samples the heap every few writes;
 * ``GET /download``: ``FileResponse`` of ``DIR/download.bin`` (sent in pieces across polls);
 * ``GET /mark/NAME``: starts a measuring phase (resets its peak);
-* ``GET /heap``: ``key=value`` lines: ``baseline`` (``gc.mem_alloc()`` after ``start()``
+* ``GET /heap``: ``key=value`` lines (``modules``: the package's modules loaded so far): ``baseline`` (``gc.mem_alloc()`` after ``start()``
   and ``gc.collect()``), and for the current phase ``peak`` (the highest ``mem_alloc()``
   right after a ``gc.collect()``, i.e. the heap really in use), ``peak_raw`` (highest
   ``mem_alloc()`` seen without collecting, garbage included), ``samples``, ``writes``,
@@ -135,6 +135,7 @@ def main(port, folder):
         gc.collect()
         lines = ["%s=%s" % (key, _stats[key]) for key in sorted(_stats)]
         lines.append("now=%d" % _alloc())  # in use now: what the phase left behind
+        lines.append("modules=" + ",".join(sorted(name[20:] for name in sys.modules if name.startswith("adafruit_httpserver."))))
         lines.append("heap_total=%d" % _heap_total())
         lines.append("implementation=" + sys.implementation.name)
         return Response(request, "\n".join(lines) + "\n")
