@@ -125,6 +125,16 @@ def peer_address(address):
     return address
 
 
+def no_delay(sock, socket_source):
+    """Turns off Nagle's algorithm: a response head or a WebSocket frame header written
+    separately from its body must not wait for the client's delayed ACK (~40 ms). Some
+    runtimes' socket modules lack the names (6 and 1 are their values on Linux and lwIP)."""
+    try:
+        sock.setsockopt(getattr(socket_source, "IPPROTO_TCP", 6), getattr(socket_source, "TCP_NODELAY", 1), 1)
+    except (OSError, AttributeError, TypeError, ValueError):
+        pass
+
+
 def bind_address(socket_source, host, port):
     """The first address ``getaddrinfo`` gives for (host, port), with its family.
 

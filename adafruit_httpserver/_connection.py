@@ -18,7 +18,7 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         self.server = server = engine.server
         self.sock = sock
         self.address = address
-        self.buf = bytearray(server.max_header_size)
+        self.buf = engine.take_buffer()
         self.filled = 0
         self.scanned = 0
         self.state = HANDSHAKE if handshaking else IDLE
@@ -244,13 +244,21 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         elif count:
             self.last_recv = now
 
+    def release_buffer(self):
+        """Hands the receive buffer back to the engine's pool (streams, websockets and
+        closed connections do not read requests any more)."""
+        if self.buf is not None:
+            self.engine.give_buffer(self.buf)
+            self.buf = None
+        self.filled = self.scanned = 0
+
     def upgrade(self):
         """The response switched protocols (101): from now on its owner reads the socket.
         Returns the bytes that already arrived after the request head."""
         early = bytes(self.buf[: self.filled]) if self.filled else b""
         self.state = UPGRADED
         self.keep_alive = False
-        self.buf = None
+        self.release_buffer()
         self.filled = self.scanned = 0
         return early
 
@@ -307,7 +315,8 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         self.out = []
         self.out_bytes = 0
         self.producer = None
-        self.buf = self.body = None
+        self.body = None
+        self.release_buffer()
         self.engine.forget(self)
         try:
             self.sock.close()

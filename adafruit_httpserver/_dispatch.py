@@ -228,6 +228,7 @@ class Dispatch:
             # flushing what its owner writes.
             client.state = STREAM
             client.keep_alive = False
+            client.release_buffer()  # input is only watched for EOF now
             self.response_done(client, now)
         if client.state != CLOSED:
             client.flush(now)

@@ -9,6 +9,7 @@ from ._compat import (
     CIRCUITPYTHON,
     CPYTHON,
     bind_address,
+    no_delay,
     peer_address,
     print_exception,
     send_some,
@@ -32,7 +33,7 @@ class Engine(Dispatch):
     """Owns the listening socket and the connection table of one started server; routes
     and dispatches requests (``_dispatch.Dispatch``)."""
 
-    def __init__(self, server, host, port):
+    def __init__(self, server, host, port, buffers):
         pool = server._socket_source
         try:
             family, address = bind_address(pool, host, port)
@@ -57,6 +58,7 @@ class Engine(Dispatch):
         self.port = sock.getsockname()[1] if hasattr(sock, "getsockname") else port
         self.clients = []
         self.dispatching = False
+        self.buffers = buffers  # one receive buffer per connection slot (see Server.start)
         # A readiness poller where the runtime can watch these sockets (CPython,
         # MicroPython): poll() then touches only sockets that have something for it.
         # Without one (CircuitPython's socketpool), every socket is simply tried.
@@ -73,6 +75,15 @@ class Engine(Dispatch):
             self.POLLIN, self.POLLOUT = select.POLLIN, select.POLLOUT  # pylint: disable=invalid-name
         except (ImportError, AttributeError, OSError, TypeError, ValueError):
             pass
+
+    def take_buffer(self):
+        if self.buffers:
+            return self.buffers.pop()
+        return bytearray(self.server.max_header_size)  # (limits changed after start())
+
+    def give_buffer(self, buffer):
+        if len(self.buffers) < self.server.max_connections and len(buffer) == self.server.max_header_size:
+            self.buffers.append(buffer)
 
     def watch(self, client):
         if self.poller is None:
@@ -213,6 +224,7 @@ class Engine(Dispatch):
                 self.clients.remove(victim)
             try:
                 sock.setblocking(False)
+                no_delay(sock, server._socket_source)
                 handshaking = False
                 if context is not None and not CIRCUITPYTHON:
                     sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)

@@ -81,7 +81,10 @@ class Output:
                 self.out.append(chunk)
                 self.out_bytes += len(chunk)
             if self.out_offset == 0 and len(self.out) > 1 and self.out_bytes <= _COALESCE:
-                self.out = [b"".join(self.out)]
+                try:
+                    self.out = [b"".join(self.out)]  # one send for head and a small body
+                except MemoryError:
+                    pass  # no room to merge on a fragmented heap: send the pieces one by one
             first = self.out[0]
             view = memoryview(first)[self.out_offset :] if self.out_offset else first
             try:

@@ -190,9 +190,14 @@ class Server:  # pylint: disable=too-many-instance-attributes
             raise RuntimeError("Host and port cannot be None")
         if not self.stopped:
             raise RuntimeError("Server is already running on %s:%s" % (self.host, self.port))
+        # One receive buffer per connection slot, allocated before the engine's code is
+        # loaded, while the heap is still in one piece: a board then never fails a request
+        # because a fragmented heap has no room for a buffer, and what the server needs is
+        # known from the start.
+        buffers = [bytearray(self.max_header_size) for _ in range(self.max_connections)]
         from ._engine import Engine  # pylint: disable=import-outside-toplevel
 
-        self._engine = engine = Engine(self, host, port)
+        self._engine = engine = Engine(self, host, port, buffers)
         self.host, self.port, self.stopped = host, port, False
         if not port:
             self.port = engine.port

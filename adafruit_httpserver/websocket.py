@@ -140,11 +140,19 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         client = self._request._client
         budget = 65536
         while not self.closed:
-            event = self._parser.next_event()
+            try:
+                event = self._parser.next_event()
+            except MemoryError:
+                self._out_of_memory()
+                return None
             if event is None:
                 if client is not None and client.out_bytes > client.backlog // 2:
                     break  # the peer is not reading our answers: stop reading its data
-                count = self._read(budget)
+                try:
+                    count = self._read(budget)
+                except MemoryError:
+                    self._out_of_memory()
+                    return None
                 if not count:
                     break
                 budget -= count
@@ -154,6 +162,10 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
                 return message
         self._check_timers()
         return None
+
+    def _out_of_memory(self):
+        """A message could not be held (a fragmented board heap): close with 1011."""
+        self._finish(_wsframe.encode_close(1011, "out of memory"))
 
     def _read(self, budget):
         if budget <= 0:
@@ -265,8 +277,11 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             return True
         try:
             connection = self._request.connection
-            self._send_bytes(connection, _wsframe.encode_header(opcode, len(payload)))
-            if len(payload):
+            header = _wsframe.encode_header(opcode, len(payload))
+            if len(payload) <= 4096:  # small frames in one write (one copy of a small payload)
+                self._send_bytes(connection, header + bytes(payload))
+            else:
+                self._send_bytes(connection, header)
                 self._send_bytes(connection, payload)
         except OSError:
             self._drop()

@@ -34,6 +34,10 @@ REQUEST_TIMEOUT = 10.0
 # API_CONTRACT.md §14 (minus SSE, WebSocket, Ethernet and the camera, which need hardware or
 # are being rebuilt), plus our own limits and testing examples.
 EXPECTED_EXAMPLES = [
+    "httpserver_sse.py",
+    "httpserver_websocket.py",
+    "httpserver_websocket_echo.py",
+    "httpserver_upload.py",
     "httpserver_authentication_handlers.py",
     "httpserver_authentication_server.py",
     "httpserver_chunked.py",

