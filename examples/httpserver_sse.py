@@ -30,7 +30,7 @@ from adafruit_httpserver.sse import broadcast
 pool = socketpool.SocketPool(wifi.radio)
 server = Server(pool, debug=True, max_connections=int(os.getenv("MAX_CONNECTIONS", 8)))
 
-streams = []  # one SSEResponse per connected browser
+streams: list = []  # one SSEResponse per connected browser
 
 EVENT_INTERVAL = 1.0  # seconds between two readings
 HEARTBEAT_INTERVAL = float(os.getenv("HEARTBEAT_INTERVAL", 15))  # seconds between comments

@@ -28,9 +28,9 @@ from adafruit_httpserver import GET, NO_REQUEST, JSONResponse, Request, Response
 pool = socketpool.SocketPool(wifi.radio)
 server = Server(pool, debug=True, max_connections=int(os.getenv("MAX_CONNECTIONS", 8)))
 
-pixel = neopixel.NeoPixel(board.NEOPIXEL, 1, brightness=0.3)
+pixel = neopixel.NeoPixel(board.NEOPIXEL, 1, brightness=0.3)  # type: ignore[attr-defined]  # a board-specific pin
 state = {"color": "#000000", "clients": 0}
-clients = []  # the connected Websockets
+clients: list = []  # the connected Websockets
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">
