@@ -15,7 +15,7 @@ _LINGER_MS = const(1000)
 class Connection(Output):  # pylint: disable=too-many-instance-attributes
     def __init__(self, engine, sock, address, now, handshaking=False):
         self.engine = engine
-        self.server = server = engine.server
+        self.server = engine.server
         self.sock = sock
         self.address = address
         self.buf = engine.take_buffer()

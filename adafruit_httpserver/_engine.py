@@ -23,10 +23,8 @@ from ._states import BODY, CLOSED, HANDSHAKE, HEAD, IDLE, LINGER, STREAM, UPGRAD
 
 _FULL = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
-# Ranks of what poll() reports (see server._RESULTS).
+# What poll() reports for a connection that timed out (see server._RESULTS).
 _TIMED_OUT = 1
-_NO_RESPONSE = 2
-_SENT = 3
 
 
 class Engine(Dispatch):

@@ -360,7 +360,7 @@ def bench_keep_alive_lean(port, seconds, max_requests, timeout=5.0):
     }
 
 
-def bench_keep_alive_ab(port, requests_count):
+def bench_keep_alive_ab(port, requests_count, seconds):
     """Keep-alive as ApacheBench measures it (``ab -k -c 1``: a C client, so the server is
     what is measured; a server that closes after each response is reconnected to). None
     when ``ab`` (Debian's apache2-utils) is not installed."""
@@ -371,13 +371,26 @@ def bench_keep_alive_ab(port, requests_count):
     if tool is None:
         return None
     result = subprocess.run(
-        [tool, "-q", "-k", "-s", "5", "-n", str(requests_count), "-c", "1", "http://%s:%d/" % (H.HOST, port)],
+        [
+            tool,
+            "-q",
+            "-k",
+            "-s",
+            "5",
+            "-t",
+            str(max(1, int(seconds))),  # -t stops at this many seconds (or -n requests)
+            "-n",
+            str(requests_count),
+            "-c",
+            "1",
+            "http://%s:%d/" % (H.HOST, port),
+        ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=seconds + 60,
         check=False,
     )
-    rate = failed = kept = None
+    rate = failed = kept = done = None
     for line in result.stdout.splitlines():
         if line.startswith("Requests per second:"):
             rate = float(line.split()[3])
@@ -385,9 +398,11 @@ def bench_keep_alive_ab(port, requests_count):
             failed = int(line.split()[2])
         elif line.startswith("Keep-Alive requests:"):
             kept = int(line.split()[2])
+        elif line.startswith("Complete requests:"):
+            done = int(line.split()[2])
     if rate is None:
         return {"rps": 0.0, "errors": requests_count, "error_samples": [result.stderr.strip()[:120]]}
-    return {"rps": rate, "requests": requests_count - (failed or 0), "errors": failed or 0, "kept_alive": kept}
+    return {"rps": rate, "requests": (done or 0) - (failed or 0), "errors": failed or 0, "kept_alive": kept}
 
 
 def measure_server(name, budget, upstream, log):
@@ -412,7 +427,7 @@ def measure_server(name, budget, upstream, log):
         log("  %-14s keep-alive, lean client ..." % name)
         res["keep_alive_lean"] = bench_keep_alive_lean(port, budget.ka_seconds, budget.ka_max)
         log("  %-14s keep-alive, ab ..." % name)
-        ab = bench_keep_alive_ab(port, 2000 if budget.quick else 20000)
+        ab = bench_keep_alive_ab(port, 2000 if budget.quick else 20000, budget.ka_seconds)
         if ab is not None:
             res["keep_alive_ab"] = ab
         log("  %-14s slow clients ..." % name)
