@@ -31,6 +31,7 @@ from ._compat import CPYTHON
 from ._static import (
     EPOCH_OFFSET,
     UNSATISFIABLE,
+    check_path,
     clock_is_real,
     etag_matches,
     http_date,
@@ -40,7 +41,7 @@ from ._static import (
     parse_range,
     within_root,
 )
-from .exceptions import BackslashInPathError, FileNotExistsError, InvalidPathError, ParentDirectoryReferenceError
+from .exceptions import FileNotExistsError
 from .response import Response
 from ._responses import stream
 from .status import OK_200, Status
@@ -73,7 +74,7 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
     ):
         super().__init__(request, status=status, headers=headers, cookies=cookies, content_type=content_type)
         if safe:
-            _check_path(filename)
+            check_path(filename)
         if filename.endswith("/"):
             filename += "index.html"
         root = _root(root_path, request)
@@ -194,15 +195,6 @@ def _join(root, filename):
     return (root if root.endswith("/") else root + "/") + (filename[1:] if filename.startswith("/") else filename)
 
 
-def _check_path(path):
-    if "\\" in path:
-        raise BackslashInPathError(path)
-    if ".." in path.split("/"):
-        raise ParentDirectoryReferenceError(path)
-    if "\x00" in path:
-        raise InvalidPathError("NUL byte in path: %s" % (path,))
-
-
 def _kind(path):
     """``(file type bits, size)`` of ``path``, symlinks followed; None when missing."""
     try:
@@ -287,7 +279,7 @@ def serve_path(request):
     backslash, NUL or ``..`` raise ``InvalidPathError`` subclasses (403); missing files and
     symlinks out of the root ``FileNotExistsError`` (404)."""
     path = request.path
-    _check_path(path)
+    check_path(path)
     if not path.endswith("/"):
         root = _root(None, request)
         full = _join(root, path)

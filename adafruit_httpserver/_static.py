@@ -311,14 +311,21 @@ def resolve_path(root, url_path):
         decoded = percent_decode(url_path)
     except ValueError:
         raise InvalidPathError("Invalid UTF-8 in path: %s" % (url_path,)) from None
-    if "\x00" in decoded:
-        raise InvalidPathError("NUL byte in path: %s" % (url_path,))
-    if "\\" in decoded:
-        raise BackslashInPathError(url_path)
-    for segment in decoded.split("/"):
-        if segment == "..":
-            raise ParentDirectoryReferenceError(url_path)
+    check_path(decoded, url_path)
     return root.rstrip("/") + "/" + decoded.lstrip("/")
+
+
+def check_path(path, shown=None):
+    """Raises ``BackslashInPathError`` for a backslash, ``ParentDirectoryReferenceError``
+    for a ``..`` segment and ``InvalidPathError`` for a NUL byte in ``path`` (already
+    decoded); the messages show ``shown`` (default: ``path``)."""
+    shown = path if shown is None else shown
+    if "\\" in path:
+        raise BackslashInPathError(shown)
+    if ".." in path.split("/"):
+        raise ParentDirectoryReferenceError(shown)
+    if "\x00" in path:
+        raise InvalidPathError("NUL byte in path: %s" % (shown,))
 
 
 def within_root(root, full_path):

@@ -348,23 +348,19 @@ def _parse_response(data, head, eof):
     if head or status in (204, 304):
         return TestResponse(status, reason, headers, b"", bytes(data[:start])), start
     if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        from ._chunked import ChunkedDecoder  # pylint: disable=import-outside-toplevel
+
+        decoder = ChunkedDecoder()
         body = bytearray()
         position = start
-        while True:
-            line_end = data.find(b"\r\n", position)
-            if line_end < 0:
-                return None
-            size = int(bytes(data[position:line_end]).split(b";")[0], 16)
-            if size == 0:
-                trailer_end = data.find(b"\r\n\r\n", line_end)
-                if trailer_end < 0:
-                    return None
-                used = trailer_end + 4
-                return TestResponse(status, reason, headers, bytes(body), bytes(data[:used])), used
-            if len(data) < line_end + 2 + size + 2:
-                return None
-            body.extend(data[line_end + 2 : line_end + 2 + size])
-            position = line_end + 2 + size + 2
+        while not decoder.done:
+            consumed, payload = decoder.decode(memoryview(data)[position:])
+            if not consumed and payload is None:
+                return None  # the rest has not arrived yet
+            if payload is not None:
+                body.extend(payload)
+            position += consumed
+        return TestResponse(status, reason, headers, bytes(body), bytes(data[:position])), position
     length = headers.get("Content-Length")
     if length is not None:
         used = start + int(length)
