@@ -116,7 +116,10 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         except _http.HTTPError as err:
             self.reject(err.status, err.message)
             return None
-        self._consume(end)
+        if end == self.filled:
+            self.filled = 0
+        else:
+            self._consume(end)
         self.scanned = 0
         return parsed + (end,)
 

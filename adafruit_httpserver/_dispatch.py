@@ -209,8 +209,9 @@ class Dispatch:
                 self.dispatching = False
                 client.flush(now)
                 return _NO_RESPONSE
-            for name, value in server._headers.original_items():
-                response._headers.setdefault(name, value)
+            if server._headers:
+                for name, value in server._headers.original_items():
+                    response._headers.setdefault(name, value)
             client.response = response
             response._send()
         except _http.HTTPError as error:  # e.g. a malformed multipart body

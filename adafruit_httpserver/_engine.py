@@ -56,6 +56,10 @@ class Engine(Dispatch):
         self.port = sock.getsockname()[1] if hasattr(sock, "getsockname") else port
         self.clients = []
         self.dispatching = False
+        # A newcomer waits in the backlog for a slot: connections that have served a few
+        # responses then close instead of staying alive, so busy keep-alive clients
+        # cannot starve the ones waiting (known only where the listening socket is watched).
+        self.crowded = False
         self.buffers = buffers  # one receive buffer per connection slot (see Server.start)
         # A readiness poller where the runtime can watch these sockets (CPython,
         # MicroPython): poll() then touches only sockets that have something for it.
@@ -143,10 +147,14 @@ class Engine(Dispatch):
                     if client is not None:
                         client.ready = event[1]
         if incoming:
+            self.crowded = False
             self._accept(now)
         try:
             for client in self.clients:
-                outcome = self._advance(client, now)
+                try:
+                    outcome = self._step(client, now)
+                except MemoryError:
+                    outcome = self._out_of_memory(client, now)
                 if outcome > result:
                     result = outcome
         finally:
@@ -156,16 +164,13 @@ class Engine(Dispatch):
                     break
         return result
 
-    def _advance(self, client, now):
-        try:
-            return self._step(client, now)
-        except MemoryError:
-            # No room for this connection's next step (a fragmented board heap): answer it
-            # and let it go, rather than fail every poll() from now on.
-            if client.state != CLOSED:
-                client.reject(503, "Server out of memory")
-                client.flush(now)
-            return 0
+    def _out_of_memory(self, client, now):
+        """No room for this connection's next step (a fragmented board heap): answer it and
+        let it go, rather than fail every poll() from now on."""
+        if client.state != CLOSED:
+            client.reject(503, "Server out of memory")
+            client.flush(now)
+        return 0
 
     def _step(self, client, now):
         result = 0
@@ -205,6 +210,7 @@ class Engine(Dispatch):
             if full and victim is None:
                 for client in self.clients:
                     if client.state not in (STREAM, UPGRADED):
+                        self.crowded = self.poller is not None
                         return  # a slot frees soon: let the newcomer wait
             try:
                 sock, address = self.sock.accept()

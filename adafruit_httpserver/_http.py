@@ -2,9 +2,8 @@
 persistence, percent-decoding. Bytes in, values out; no sockets here."""
 
 from ._compat import const
+from .headers import TOKEN_CHARS as _TOKEN, Headers
 
-# Characters allowed in a method or header name (RFC 9110 "token").
-_TOKEN = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 NO_BODY = const(0)
 LENGTH = const(1)
@@ -62,67 +61,81 @@ def find_head_end(buf, start, end):
 
     ``start`` lets a caller resume where the previous search stopped (minus 3 bytes, since
     the terminator may straddle two reads). Bare-LF line endings are accepted."""
-    index = buf.find(b"\n", start, end)
-    while index != -1:
-        after = index + 1
-        if after < end:
-            nxt = buf[after]
-            if nxt == 10:
-                return after + 1
-            if nxt == 13 and after + 1 < end and buf[after + 1] == 10:
-                return after + 2
-        index = buf.find(b"\n", after, end)
-    return -1
+    crlf = buf.find(b"\n\r\n", start, end)
+    lf = buf.find(b"\n\n", start, crlf + 1 if crlf >= 0 else end)
+    if lf >= 0:
+        return lf + 2
+    return crlf + 3 if crlf >= 0 else -1
 
 
 def parse_head(data):
     """Parses a request head (request line and header lines, without the blank line).
 
-    Returns ``(method, target, version, headers)`` where headers is a list of
-    ``(name, value)``. Raises ``HTTPError`` with 400 or 505."""
+    Returns ``(method, target, version, headers)`` where headers is a ``Headers``. Raises
+    ``HTTPError`` with 400 or 505."""
     try:
         text = bytes(data).decode("utf-8")
     except UnicodeError:
         raise HTTPError(400, "Request head is not valid UTF-8") from None
-    lines = text.split("\n")
-    parts = lines[0].rstrip("\r").split(" ")
+    crlf = text.count("\n") == text.count("\r\n")  # no bare-LF line endings
+    lines = text.split("\r\n") if crlf else text.split("\n")
+    request_line = lines[0]
+    if request_line[-1:] == "\r":
+        request_line = request_line[:-1]
+    parts = request_line.split(" ")
     if len(parts) != 3:
         raise HTTPError(400, "Malformed request line")
     method, target, version = parts
-    if not is_token(method):
+    if not method or method.strip(_TOKEN):
         raise HTTPError(400, "Malformed method")
     if not target or not (target[0] == "/" or target == "*" or "://" in target):
         raise HTTPError(400, "Malformed request target")
     if "\t" in target or _has_control(target):  # (no spaces: the line was split on them)
         raise HTTPError(400, "Malformed request target")
-    if len(version) != 8 or not version.startswith("HTTP/") or version[6] != ".":
-        raise HTTPError(400, "Malformed HTTP version")
-    if not (version[5].isdigit() and version[7].isdigit()):
-        raise HTTPError(400, "Malformed HTTP version")
-    if version[5] != "1":
-        raise HTTPError(505, "Only HTTP/1.0 and HTTP/1.1 are supported")
-    headers = []
-    for line in lines[1:]:
-        if line and line[-1] == "\r":
+    if version != "HTTP/1.1" and version != "HTTP/1.0":
+        if len(version) != 8 or not version.startswith("HTTP/") or version[6] != ".":
+            raise HTTPError(400, "Malformed HTTP version")
+        if not (version[5].isdigit() and version[7].isdigit()):
+            raise HTTPError(400, "Malformed HTTP version")
+        if version[5] != "1":
+            raise HTTPError(505, "Only HTTP/1.0 and HTTP/1.1 are supported")
+    headers = Headers()
+    # Filled here directly rather than through Headers.add: this runs for every request.
+    storage = headers._storage  # pylint: disable=protected-access
+    keys = headers._keys  # pylint: disable=protected-access
+    names = headers._names  # pylint: disable=protected-access
+    for index in range(1, len(lines)):
+        line = lines[index]
+        if not crlf and line[-1:] == "\r":
             line = line[:-1]
         if not line:
             continue
-        if line[0] in " \t":
-            raise HTTPError(400, "Obsolete header line folding is not accepted")
         colon = line.find(":")
         name = line[:colon]
-        if colon <= 0 or not is_token(name):
+        if colon <= 0 or name.strip(_TOKEN):
+            if line[0] in " \t":
+                raise HTTPError(400, "Obsolete header line folding is not accepted")
             raise HTTPError(400, "Malformed header line")
-        value = line[colon + 1 :].strip(" \t")
-        if _has_control(value):
+        if _has_control(line):  # (the name is a token: this looks at the value)
             raise HTTPError(400, "Control character in header value")
-        headers.append((name, value))
+        value = line[colon + 1 :].strip(" \t")
+        key = name.lower()
+        values = storage.get(key)
+        if values is None:
+            storage[key] = [value]
+            keys.append(key)
+            if key != name:
+                names[key] = name
+        else:
+            values.append(value)
     return method, target, version, headers
 
 
 def body_framing(headers):
     """How the request body is delimited: ``(NO_BODY, 0)``, ``(LENGTH, n)`` or
     ``(CHUNKED, None)``. ``headers`` is a ``Headers``. Raises ``HTTPError`` (400, 501)."""
+    if "content-length" not in headers and "transfer-encoding" not in headers:
+        return NO_BODY, 0
     encodings = headers.get_list("Transfer-Encoding")
     lengths = headers.get_list("Content-Length")
     if encodings:
@@ -150,6 +163,8 @@ def connection_tokens(headers):
 
 def wants_keep_alive(version, headers):
     """Whether the client allows the connection to stay open after this exchange."""
+    if "connection" not in headers:
+        return version != "HTTP/1.0"
     tokens = connection_tokens(headers)
     if "close" in tokens:
         return False

@@ -8,6 +8,9 @@ from ._states import CLOSED, IDLE, LINGER, RESPOND, STREAM, UPGRADED
 # Output queued on a long-lived stream beyond this means the client does not keep up.
 STREAM_BACKLOG = const(65536)
 _COALESCE = const(8192)
+# With clients waiting for a slot, a connection that has served this many responses
+# closes after the current one.
+_YIELD_AFTER = const(8)
 
 
 class Output:
@@ -25,6 +28,8 @@ class Output:
             or "chunked" in str(headers.get("Transfer-Encoding", "")).lower()
         )
         keep = self.keep_alive and framed and not self.server.stopped
+        if self.engine.crowded and self.served >= _YIELD_AFTER:
+            keep = False  # give the slot to a client waiting in the backlog
         if asked is not None:
             if "close" in str(asked).lower():
                 keep = False

@@ -1,6 +1,9 @@
 """``Headers``: a case-insensitive, multi-valued header storage, and ``_IFieldStorage``,
 the base of every field storage (re-exported by ``interfaces``)."""
 
+# Characters allowed in a method or header name (RFC 9110 "token").
+TOKEN_CHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
 
 class _IFieldStorage:
     """A mapping of field names to lists of values, in insertion order."""
@@ -82,8 +85,9 @@ class Headers(_IFieldStorage):
     obs-fold); ``Headers(dict)``, ``Headers(headers)`` and ``Headers([(name, value), ...])``
     add every pair."""
 
-    def __init__(self, headers=None):
-        super().__init__()
+    def __init__(self, headers=None):  # pylint: disable=super-init-not-called
+        self._storage = {}  # (as _IFieldStorage.__init__, inlined: one Headers per response)
+        self._keys = []
         # lower-case name -> name as first written, only where the two differ
         self._names = {}
         if headers is None:
@@ -103,6 +107,10 @@ class Headers(_IFieldStorage):
 
     def _key(self, field_name):
         return field_name.lower()
+
+    # `in` with the key computed inline: the server asks it several times per response.
+    def __contains__(self, field_name):
+        return field_name.lower() in self._storage
 
     def _copy_into(self, other):
         for key in self._keys:

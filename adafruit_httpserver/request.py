@@ -1,8 +1,6 @@
 """`Request`: what a handler gets. The server builds it from the parsed request head; the
 body arrives before the handler is called (or is streamed, see ``Route``)."""
 
-from .headers import Headers
-
 _BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 _FIELDS = ("File", "Files", "FormData", "QueryParams", "_debug_unsupported_form_content_type")
 
@@ -116,9 +114,7 @@ def _setup(request, server, connection, client_address, method, target, version,
     request.path = path
     request._query = query
     request._query_params = None
-    request.headers = Headers()
-    for name, value in headers:
-        request.headers.add(name, value)
+    request.headers = headers
     request._body = b""
     request._cookies = None
     request._form_data = None

@@ -2,7 +2,7 @@
 and ``Websocket`` are imported on first use (PEP 562), so a board that never serves files or
 websockets never pays for them."""
 
-from .headers import Headers
+from .headers import TOKEN_CHARS, Headers
 from .status import OK_200, Status
 
 _LAZY = "_responses JSONResponse Redirect ChunkedResponse\n_files FileResponse MultipartMixedReplaceResponse\nsse SSEResponse\nwebsocket Websocket"
@@ -48,15 +48,15 @@ class Response:  # pylint: disable=too-few-public-methods
 
         The response's own headers go first, as written; then whichever of Content-Type,
         Content-Length and Connection they lack; then the cookies (right after any
-        Set-Cookie header of the response's own, so those stay together)."""
-        from ._http import check_header  # pylint: disable=import-outside-toplevel
-
+        Set-Cookie header of the response's own, so those stay together). Raises
+        ``ValueError`` for a header name that is not a token, or a CR, LF or NUL in a
+        value or in the status text."""
         request = self._request
         client = request._client
         status = self._status
         headers = self._headers
         code = status.code
-        bodyless = code < 200 or code in (204, 304)
+        bodyless = code < 200 or code == 204 or code == 304
         items = headers.original_items()
         if not bodyless and "content-type" not in headers:
             items.append(("Content-Type", content_type or self._content_type or "text/plain"))
@@ -79,16 +79,24 @@ class Response:  # pylint: disable=too-few-public-methods
             for name, value in self._cookies.items():
                 items.insert(at, ("Set-Cookie", str(name) + "=" + str(value)))
                 at += 1
-        check_header("Status", status.text)
         lines = ["HTTP/1.1 %d %s\r\n" % (code, status.text)]
         for name, value in items:
             if value is None:
                 continue
-            value = str(value)
-            check_header(name, value)
+            if not isinstance(value, str):
+                value = str(value)
+            if not isinstance(name, str) or not name or name.strip(TOKEN_CHARS):
+                _reject_header(name, value)
             lines.append(name + ": " + value + "\r\n")
         lines.append("\r\n")
-        self._send_bytes(request.connection, "".join(lines).encode("utf-8"))
+        head = "".join(lines)
+        # Each line brings exactly one CR and one LF: any other comes from a value or the
+        # status text, and so does a NUL.
+        if head.count("\n") != len(lines) or head.count("\r") != len(lines) or "\x00" in head:
+            _reject_header("Status", status.text)
+            for name, value in items:
+                _reject_header(name, value)
+        self._send_bytes(request.connection, head.encode("utf-8"))
         if client is not None:
             client.head_sent = True
 
@@ -129,3 +137,10 @@ class Response:  # pylint: disable=too-few-public-methods
         if body:
             self._send_bytes(self._request.connection, body)
         self._close_connection()
+
+
+def _reject_header(name, value):
+    """Raises the ``ValueError`` that says what is wrong with this header, if anything."""
+    from ._http import check_header  # pylint: disable=import-outside-toplevel
+
+    check_header(name, value)

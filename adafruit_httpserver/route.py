@@ -112,6 +112,8 @@ class Route:
             tokens.append(literal)
         self._tokens = tokens
         self._memoize = rest_count > 1
+        # a path without parameters or wildcards matches by plain comparison
+        self._literal = tokens[0] if len(tokens) == 1 and isinstance(tokens[0], str) else None
 
     def _match(self, path, position, token_index, values, failed):
         # pylint: disable=too-many-arguments
@@ -159,6 +161,11 @@ class Route:
     def match_path(self, path):
         """The URL parameters (``{name: value}``) when ``path`` matches, whatever the
         method; ``None`` otherwise."""
+        literal = self._literal
+        if literal is not None:
+            if path == literal or self.append_slash and path[:-1] == literal and path[-1:] == "/":
+                return {}
+            return None
         values = []
         if not self._match(path, 0, 0, values, self._failed_states(path)):
             if not (self.append_slash and len(path) > 1 and path[-1] == "/"):

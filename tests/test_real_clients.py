@@ -152,6 +152,35 @@ def test_requests_session_reuses_one_connection(live):
     assert errors == []
 
 
+def test_busy_keep_alive_clients_do_not_starve_a_client_waiting_for_a_slot():
+    """Two clients keep a full table (max_connections=2) busy on keep-alive connections;
+    a third one waits in the backlog. Connections that have served a few responses then
+    close, so the third gets its answer while the other two keep going."""
+    server = build_server(max_connections=2)
+    with running_server(server) as (srv, errors):
+        busy = [requests.Session() for _ in range(2)]
+        try:
+            for session in busy:
+                assert session.get(url(srv, "/hello"), timeout=5).status_code == 200
+            with connect(srv) as waiting:
+                waiting.sendall(request_bytes("GET", "/hello"))
+                waiting.setblocking(False)
+                answered = False
+                for _ in range(200):  # each busy client sends up to 200 requests
+                    for session in busy:
+                        assert session.get(url(srv, "/hello"), timeout=5).status_code == 200
+                    try:
+                        answered = waiting.recv(4096).startswith(b"HTTP/1.1 200 OK")
+                        break
+                    except BlockingIOError:
+                        continue
+                assert answered, "the waiting client got no slot while others kept the table busy"
+        finally:
+            for session in busy:
+                session.close()
+    assert errors == []
+
+
 def test_httpx_client_reuses_one_connection(live):
     server, errors = live
     with httpx.Client(timeout=5) as client:
