@@ -49,6 +49,7 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         self.ready = 0  # readiness reported by the engine's poller
         self.key = None
         self.watching = 0
+        self.tls = hasattr(sock, "pending")  # a TLS socket may hold decrypted bytes
 
     # -- receiving -------------------------------------------------------------------------
 

@@ -60,6 +60,7 @@ class Engine(Dispatch):
         # responses then close instead of staying alive, so busy keep-alive clients
         # cannot starve the ones waiting (known only where the listening socket is watched).
         self.crowded = False
+        self.last_tick = None
         self.buffers = buffers  # one receive buffer per connection slot (see Server.start)
         # A readiness poller where the runtime can watch these sockets (CPython,
         # MicroPython): poll() then touches only sockets that have something for it.
@@ -135,6 +136,9 @@ class Engine(Dispatch):
 
     def poll(self):
         now = ticks_ms()
+        # Deadlines are in milliseconds: checking them once per tick is enough.
+        tick = now != self.last_tick
+        self.last_tick = now
         result = 0
         incoming = True
         if self.poller is not None:
@@ -152,7 +156,7 @@ class Engine(Dispatch):
         try:
             for client in self.clients:
                 try:
-                    outcome = self._step(client, now)
+                    outcome = self._step(client, now, tick)
                 except MemoryError:
                     outcome = self._out_of_memory(client, now)
                 if outcome > result:
@@ -172,9 +176,9 @@ class Engine(Dispatch):
             client.flush(now)
         return 0
 
-    def _step(self, client, now):
+    def _step(self, client, now, tick):
         result = 0
-        readable = client.ready or self.poller is None or _tls_pending(client.sock)
+        readable = client.ready or self.poller is None or client.tls and client.sock.pending()
         client.ready = 0
         if client.state == HANDSHAKE:
             client.handshake(now)
@@ -191,7 +195,7 @@ class Engine(Dispatch):
                 client.discard_input(now)
         if client.state != CLOSED and (client.pending() or client.finishing):
             client.flush(now)
-        if client.check_deadline(now) and not result:
+        if tick and client.check_deadline(now) and not result:
             result = _TIMED_OUT
         return result
 
@@ -262,7 +266,7 @@ class Engine(Dispatch):
             time.sleep(timeout)
             return
         for client in self.clients:
-            if client.state in (IDLE, HEAD) and client.filled > client.scanned or _tls_pending(client.sock):
+            if client.state in (IDLE, HEAD) and client.filled > client.scanned or client.tls and client.sock.pending():
                 return  # bytes already buffered: no waiting
             want = self.POLLIN | (self.POLLOUT if client.pending() else 0)
             if want != client.watching:
@@ -304,11 +308,6 @@ def _poll_key(sock):
     """What ``poll()`` reports for ``sock``: CPython gives file descriptors, MicroPython
     the registered object."""
     return sock.fileno() if CPYTHON else sock
-
-
-def _tls_pending(sock):
-    pending = getattr(sock, "pending", None)
-    return pending() if pending is not None else 0
 
 
 def _implementation_version():
