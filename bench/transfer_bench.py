@@ -10,24 +10,30 @@ Servers, each a subprocess on its own 127.0.0.1 port, started afresh for every t
 * ``4.8.2``: ``apps/transfer_app.py api482`` on adafruit_httpserver 4.8.2, its public API
   only: ``request.body`` and ``FileResponse``;
 * ``raw``: ``apps/raw_transfer_server.py``, the floor: blocking ``recv_into``/``sendall``
-  with 64 KB buffers, one client at a time.
+  with 64 KB buffers, one client at a time;
+* ``raw-sendfile``: the same server sending downloads with ``socket.sendfile`` (the
+  kernel's zero-copy ``os.sendfile``): the download floor for zero-copy (its uploads would
+  be ``raw``'s, so it only downloads).
 
 The client is this process on raw sockets (the body sent from memory in 256 KB slices;
 the download read with ``recv_into`` a preallocated buffer). Each fresh server first gets
-an untimed 16 KB transfer the same way (first-use imports, file cache). Every transfer has a time cap
-(60 s; 4.8.2's is 60 s, or 10 s in ``--quick``): a transfer over it reads ``timeout after
-N s`` and the server is killed; a 4.8.2 direction whose 10 MB transfer timed out skips
-50 MB. Checks after each transfer (outside the timing): the byte count the server
+an untimed 16 KB transfer the same way (first-use imports, file cache), then the transfer
+is repeated on it up to ``REPEATS`` times (3 in ``--quick``) while the repetitions have
+taken under ``REPEAT_SECONDS`` in total; the cell is the median. Every transfer has a time
+cap (60 s; 4.8.2's is 60 s, or 10 s in ``--quick``): a transfer over it reads ``timeout
+after N s`` and the server is killed; a 4.8.2 direction whose 10 MB transfer timed out
+skips 50 MB. Checks after each transfer (outside the timing): the byte count the server
 reports, the SHA-256 of what ours-stream and raw wrote, the SHA-256 of every download.
 
 ``--quick`` measures 1 and 10 MB only. ``--servers`` takes the http section's names and
-keeps their families: ``ours`` (both of ours), ``4.8.2``, ``raw``.
+keeps their families: ``ours`` (both of ours), ``4.8.2``, ``raw`` (both floors).
 """
 
 import hashlib
 import os
 import shutil
 import socket
+import statistics
 import sys
 import tempfile
 import time
@@ -35,18 +41,22 @@ import time
 import _harness as H
 
 NAME = "transfer"
-HELP = "upload/download MB/s for 1, 10, 50 MB: ours (streamed and buffered) vs 4.8.2 vs raw"
+HELP = "upload/download MB/s for 1, 10, 50 MB: ours (streamed and buffered) vs 4.8.2 vs raw floors"
 
-SERVERS = ("ours-stream", "ours-body", "4.8.2", "raw")
+SERVERS = ("ours-stream", "ours-body", "4.8.2", "raw", "raw-sendfile")
+FLOORS = ("raw", "raw-sendfile")
 DESCRIPTIONS = {
     "ours-stream": "this repo, upload streamed to a file (body_to), FileResponse download",
     "ours-body": "this repo, upload into request.body (route max_body_size raised), FileResponse",
     "4.8.2": "adafruit_httpserver 4.8.2, public API only: request.body, FileResponse",
     "raw": "raw blocking socket server, 64 KB recv_into/sendall, one client at a time",
+    "raw-sendfile": "the raw server, downloads with socket.sendfile (zero-copy); downloads only",
 }
 MB = 1024 * 1024
 SLICE = 256 * 1024
 WARMUP = 16 * 1024  # bytes of the untimed transfer made first on every fresh server
+REPEATS = 5  # transfers per cell (quick: 3), on the same fresh server; the cell is the median
+REPEAT_SECONDS = 5.0  # no further repetition once the cell's transfers took this long
 
 
 class TransferTimeout(Exception):
@@ -57,6 +67,10 @@ def _sizes(quick):
     return (1, 10) if quick else (1, 10, 50)
 
 
+def _directions(server):
+    return ("down",) if server == "raw-sendfile" else ("up", "down")
+
+
 def _cap(server, quick):
     if server == "4.8.2":
         return 10.0 if quick else 60.0
@@ -65,8 +79,9 @@ def _cap(server, quick):
 
 def _command(server, port, folder, upstream):
     app = os.path.join(H.APPS, "transfer_app.py")
-    if server == "raw":
-        return [sys.executable, os.path.join(H.APPS, "raw_transfer_server.py"), str(port), folder], H.clean_env(), None
+    if server in FLOORS:
+        argv = [sys.executable, os.path.join(H.APPS, "raw_transfer_server.py"), str(port), folder]
+        return argv + (["sendfile"] if server == "raw-sendfile" else []), H.clean_env(), None
     mode = {"ours-stream": "stream", "ours-body": "body", "4.8.2": "api482"}[server]
     root = upstream if server == "4.8.2" else H.REPO
     expect = os.path.join(root, "adafruit_httpserver")
@@ -183,6 +198,21 @@ def _file_sha(path):
             digest.update(block)
 
 
+def _transfer(server, direction, size_mb, port, work, payloads, cap):
+    """One timed transfer; returns ``(seconds, check)``, check "ok" or what failed."""
+    size = size_mb * MB
+    if direction == "up":
+        data = payloads["upload"][:size] if size < len(payloads["upload"]) else payloads["upload"]
+        seconds, status, text = upload(port, data, cap)
+        ok = status == 200 and text.strip() == str(size)
+        if ok and server in ("ours-stream", "raw"):
+            ok = _file_sha(os.path.join(work, "upload.bin")) == hashlib.sha256(data).hexdigest()
+        return seconds, "ok" if ok else "FAILED (status %s, answer %r)" % (status, text[:60])
+    seconds, status, body = download(port, "download-%d.bin" % size_mb, size, cap)
+    ok = status == 200 and len(body) == size and hashlib.sha256(body).hexdigest() == payloads["sha"][size_mb]
+    return seconds, "ok" if ok else "FAILED (status %s, %d of %d bytes)" % (status, len(body), size)
+
+
 def measure(server, direction, size_mb, payloads, folder, upstream, quick, log):
     """One transfer on a fresh server process; returns a result dict."""
     cap = _cap(server, quick)
@@ -211,21 +241,15 @@ def measure(server, direction, size_mb, payloads, folder, upstream, quick, log):
             upload(port, payloads["upload"][:WARMUP], cap)
         else:
             download(port, "warmup.bin", WARMUP, cap)
-        size = size_mb * MB
-        if direction == "up":
-            data = payloads["upload"][:size] if size < len(payloads["upload"]) else payloads["upload"]
-            seconds, status, text = upload(port, data, cap)
-            ok = status == 200 and text.strip() == str(size)
-            if ok and server in ("ours-stream", "raw"):
-                ok = _file_sha(os.path.join(work, "upload.bin")) == hashlib.sha256(data).hexdigest()
-            res["check"] = "ok" if ok else "FAILED (status %s, answer %r)" % (status, text[:60])
-        else:
-            name = "download-%d.bin" % size_mb
-            seconds, status, body = download(port, name, size, cap)
-            ok = status == 200 and len(body) == size and hashlib.sha256(body).hexdigest() == payloads["sha"][size_mb]
-            res["check"] = "ok" if ok else "FAILED (status %s, %d of %d bytes)" % (status, len(body), size)
-        res["seconds"] = seconds
-        res["mbps"] = size / MB / seconds
+        runs = []
+        check = "ok"
+        while check == "ok" and len(runs) < (3 if quick else REPEATS) and sum(runs) < REPEAT_SECONDS:
+            seconds, check = _transfer(server, direction, size_mb, port, work, payloads, cap)
+            runs.append(seconds)
+        res["check"] = check
+        res["runs_s"] = runs
+        res["seconds"] = statistics.median(runs)
+        res["mbps"] = size_mb / res["seconds"]
     except TransferTimeout:
         res["timeout"] = True
     except Exception as err:  # pylint: disable=broad-except
@@ -237,7 +261,11 @@ def measure(server, direction, size_mb, payloads, folder, upstream, quick, log):
             res["stderr_tail"] = err_text.strip().splitlines()[-1][:200]
         shutil.rmtree(work, ignore_errors=True)
     if "mbps" in res:
-        log("  %-12s %-4s %3d MB: %8.1f MB/s (%.2f s) %s" % (server, direction, size_mb, res["mbps"], res["seconds"], res["check"]))
+        runs = res["runs_s"]
+        log(
+            "  %-12s %-4s %3d MB: %8.1f MB/s (%.3f s), median of %d: %.0f-%.0f MB/s %s"
+            % (server, direction, size_mb, res["mbps"], res["seconds"], len(runs), size_mb / max(runs), size_mb / min(runs), res["check"])
+        )
     else:
         log("  %-12s %-4s %3d MB: %s" % (server, direction, size_mb, _cell(res)))
     return res
@@ -248,7 +276,7 @@ def measure(server, direction, size_mb, payloads, folder, upstream, quick, log):
 
 def _cell(res):
     if res is None:
-        return "n/a"
+        return "-"  # not measured (raw-sendfile uploads)
     if res.get("skipped"):
         return res["skipped"]
     if res.get("timeout"):
@@ -270,25 +298,28 @@ def report(results, sizes, quick):
     servers = [s for s in SERVERS if any(r["server"] == s for r in results)]
     headers = ["server"] + ["%s %d MB" % (d, s) for d in ("up", "down") for s in sizes]
     rows = [[srv] + [_cell(by.get((srv, d, s))) for d in ("up", "down") for s in sizes] for srv in servers]
-    lines = ["Transfers, MB/s (%s run; MB = 2^20 bytes; each transfer on a fresh server)" % ("quick" if quick else "full"),
-             H.table(headers, rows), ""]  # fmt: skip
+    lines = ["Transfers, MB/s (%s run; MB = 2^20 bytes; each cell: a fresh server, the median of up to %d transfers)"
+             % ("quick" if quick else "full", 3 if quick else REPEATS), H.table(headers, rows), ""]  # fmt: skip
 
     def rate(srv, d, s):
         res = by.get((srv, d, s))
         return res.get("mbps") if res and res.get("check") == "ok" else None
 
     ratio_rows = []
+    references = ("4.8.2",) + FLOORS
     for srv in servers:
-        if srv in ("4.8.2", "raw"):
+        if srv in references:
             continue
-        for ref in ("4.8.2", "raw"):
+        for ref in references:
             if ref not in servers:
                 continue
             cells = []
             for d in ("up", "down"):
                 for s in sizes:
                     ref_res = by.get((ref, d, s))
-                    if ref_res is not None and (ref_res.get("timeout") or ref_res.get("skipped")):
+                    if d not in _directions(ref):
+                        cells.append("-")
+                    elif ref_res is not None and (ref_res.get("timeout") or ref_res.get("skipped")):
                         mine = rate(srv, d, s)
                         cells.append(">%.0fx" % (mine * ref_res["cap_s"] / s) if mine else "n/a")
                     else:
@@ -303,7 +334,7 @@ def report(results, sizes, quick):
         ]
     scale_rows = []
     for srv in servers:
-        for d in ("up", "down"):
+        for d in _directions(srv):
             per = [_per_mb_ms(by.get((srv, d, s))) for s in sizes]
             known = [p for p in per if p is not None]
             verdict = "n/a"
@@ -347,7 +378,7 @@ def run(opts, log=print):
     servers = list(SERVERS)
     if getattr(opts, "servers", None):
         # --servers names the http section's servers: keep the same families here
-        # (ours-* -> ours-stream and ours-body, 4.8.2-* -> 4.8.2, raw-* -> raw).
+        # (ours-* -> ours-stream and ours-body, 4.8.2-* -> 4.8.2, raw-* -> both floors).
         import http_bench  # pylint: disable=import-outside-toplevel
 
         families = set(name.split("-")[0] for name in http_bench.expand_servers(opts.servers))
@@ -381,7 +412,7 @@ def run(opts, log=print):
             payloads["sha"][size_mb] = hashlib.sha256(block).hexdigest()
         for server in servers:
             log("server %s: %s" % (server, DESCRIPTIONS[server]))
-            for direction in ("up", "down"):
+            for direction in _directions(server):
                 timed_out = None  # the size that timed out: larger ones would too
                 for size_mb in sizes:
                     if timed_out is not None:
