@@ -17,13 +17,15 @@ Servers, each a subprocess on its own 127.0.0.1 port, started afresh for every t
 
 The client is this process on raw sockets (the body sent from memory in 256 KB slices;
 the download read with ``recv_into`` a preallocated buffer). Each fresh server first gets
-an untimed 16 KB transfer the same way (first-use imports, file cache), then the transfer
-is repeated on it up to ``REPEATS`` times (3 in ``--quick``) while the repetitions have
-taken under ``REPEAT_SECONDS`` in total; the cell is the median. Every transfer has a time
-cap (60 s; 4.8.2's is 60 s, or 10 s in ``--quick``): a transfer over it reads ``timeout
-after N s`` and the server is killed; a 4.8.2 direction whose 10 MB transfer timed out
-skips 50 MB. Checks after each transfer (outside the timing): the byte count the server
-reports, the SHA-256 of what ours-stream and raw wrote, the SHA-256 of every download.
+an untimed 16 KB transfer the same way (first-use imports, file cache), then one timed
+transfer. Each cell (server, direction, size) is the median of up to ``REPEATS`` such
+transfers (3 in ``--quick``), fewer once they have taken ``REPEAT_SECONDS`` in all; the
+servers take turns, one transfer each per round, so a slow spell of the machine falls on
+all of them alike. Every transfer has a time cap (60 s; 4.8.2's is 60 s, or 10 s in
+``--quick``): a transfer over it reads ``timeout after N s`` and the server is killed; a
+direction whose 10 MB transfer timed out skips 50 MB. Checks after each transfer (outside
+the timing): the byte count the server reports, the SHA-256 of what ours-stream and raw
+wrote, the SHA-256 of every download.
 
 ``--quick`` measures 1 and 10 MB only. ``--servers`` takes the http section's names and
 keeps their families: ``ours`` (both of ours), ``4.8.2``, ``raw`` (both floors).
@@ -55,8 +57,8 @@ DESCRIPTIONS = {
 MB = 1024 * 1024
 SLICE = 256 * 1024
 WARMUP = 16 * 1024  # bytes of the untimed transfer made first on every fresh server
-REPEATS = 5  # transfers per cell (quick: 3), on the same fresh server; the cell is the median
-REPEAT_SECONDS = 5.0  # no further repetition once the cell's transfers took this long
+REPEATS = 5  # transfers per cell (quick: 3), each on a fresh server; the cell is the median
+REPEAT_SECONDS = 5.0  # no further transfer for a cell once its transfers took this long
 
 
 class TransferTimeout(Exception):
@@ -213,8 +215,10 @@ def _transfer(server, direction, size_mb, port, work, payloads, cap):
     return seconds, "ok" if ok else "FAILED (status %s, %d of %d bytes)" % (status, len(body), size)
 
 
-def measure(server, direction, size_mb, payloads, folder, upstream, quick, log):
-    """One transfer on a fresh server process; returns a result dict."""
+def measure(server, direction, size_mb, payloads, folder, upstream, quick):
+    """One timed transfer on a fresh server process, after an untimed warm-up. Returns
+    ``{"seconds", "check"}``, or ``{"timeout": True}`` or ``{"error": text}``; with
+    ``stderr_tail`` when the server wrote to stderr."""
     cap = _cap(server, quick)
     port = H.free_port()
     work = os.path.join(folder, "%s-%s-%d" % (server, direction, size_mb))
@@ -228,7 +232,7 @@ def measure(server, direction, size_mb, payloads, folder, upstream, quick, log):
             shutil.copyfile(source, target)
     argv, env, expect = _command(server, port, work, upstream)
     proc = H.Proc(server, argv, env=env, cwd=H.APPS)
-    res = {"server": server, "direction": direction, "mb": size_mb, "cap_s": cap}
+    res = {}
     try:
         H.wait_http_ready(port, proc, 10.0)
         if expect:
@@ -241,15 +245,7 @@ def measure(server, direction, size_mb, payloads, folder, upstream, quick, log):
             upload(port, payloads["upload"][:WARMUP], cap)
         else:
             download(port, "warmup.bin", WARMUP, cap)
-        runs = []
-        check = "ok"
-        while check == "ok" and len(runs) < (3 if quick else REPEATS) and sum(runs) < REPEAT_SECONDS:
-            seconds, check = _transfer(server, direction, size_mb, port, work, payloads, cap)
-            runs.append(seconds)
-        res["check"] = check
-        res["runs_s"] = runs
-        res["seconds"] = statistics.median(runs)
-        res["mbps"] = size_mb / res["seconds"]
+        res["seconds"], res["check"] = _transfer(server, direction, size_mb, port, work, payloads, cap)
     except TransferTimeout:
         res["timeout"] = True
     except Exception as err:  # pylint: disable=broad-except
@@ -260,15 +256,39 @@ def measure(server, direction, size_mb, payloads, folder, upstream, quick, log):
         if err_text.strip():
             res["stderr_tail"] = err_text.strip().splitlines()[-1][:200]
         shutil.rmtree(work, ignore_errors=True)
-    if "mbps" in res:
-        runs = res["runs_s"]
+    return res
+
+
+def _add_run(cell, run):
+    """Adds one ``measure`` result to a cell."""
+    if "seconds" in run:
+        cell["runs_s"].append(run["seconds"])
+        if run["check"] != "ok":
+            cell["check"] = run["check"]
+    for key in ("timeout", "error", "stderr_tail"):
+        if key in run:
+            cell[key] = run[key]
+
+
+def _wants_more(cell, repeats):
+    runs = cell["runs_s"]
+    done = cell.get("timeout") or "error" in cell or cell["check"] != "ok"
+    return not done and len(runs) < repeats and sum(runs) < REPEAT_SECONDS
+
+
+def _close_cell(cell, log):
+    """The cell's median once its transfers are done; logs it."""
+    runs = cell["runs_s"]
+    if runs and not cell.get("timeout") and "error" not in cell:
+        cell["seconds"] = statistics.median(runs)
+        cell["mbps"] = cell["mb"] / cell["seconds"]
         log(
             "  %-12s %-4s %3d MB: %8.1f MB/s (%.3f s), median of %d: %.0f-%.0f MB/s %s"
-            % (server, direction, size_mb, res["mbps"], res["seconds"], len(runs), size_mb / max(runs), size_mb / min(runs), res["check"])
-        )
+            % (cell["server"], cell["direction"], cell["mb"], cell["mbps"], cell["seconds"], len(runs),
+               cell["mb"] / max(runs), cell["mb"] / min(runs), cell["check"])
+        )  # fmt: skip
     else:
-        log("  %-12s %-4s %3d MB: %s" % (server, direction, size_mb, _cell(res)))
-    return res
+        log("  %-12s %-4s %3d MB: %s" % (cell["server"], cell["direction"], cell["mb"], _cell(cell)))
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -298,7 +318,7 @@ def report(results, sizes, quick):
     servers = [s for s in SERVERS if any(r["server"] == s for r in results)]
     headers = ["server"] + ["%s %d MB" % (d, s) for d in ("up", "down") for s in sizes]
     rows = [[srv] + [_cell(by.get((srv, d, s))) for d in ("up", "down") for s in sizes] for srv in servers]
-    lines = ["Transfers, MB/s (%s run; MB = 2^20 bytes; each cell: a fresh server, the median of up to %d transfers)"
+    lines = ["Transfers, MB/s (%s run; MB = 2^20 bytes; each cell: the median of up to %d transfers, each on a fresh server)"
              % ("quick" if quick else "full", 3 if quick else REPEATS), H.table(headers, rows), ""]  # fmt: skip
 
     def rate(srv, d, s):
@@ -412,20 +432,30 @@ def run(opts, log=print):
             payloads["sha"][size_mb] = hashlib.sha256(block).hexdigest()
         for server in servers:
             log("server %s: %s" % (server, DESCRIPTIONS[server]))
-            for direction in _directions(server):
-                timed_out = None  # the size that timed out: larger ones would too
-                for size_mb in sizes:
-                    if timed_out is not None:
-                        results.append(
-                            {"server": server, "direction": direction, "mb": size_mb, "cap_s": _cap(server, quick),
-                             "skipped": "skipped (%d MB over cap)" % timed_out}
-                        )  # fmt: skip
-                        log("  %-12s %-4s %3d MB: skipped (%d MB was over the cap)" % (server, direction, size_mb, timed_out))
+        repeats = 3 if quick else REPEATS
+        timed_out = {}  # (server, direction) -> the size that timed out: larger ones would too
+        for size_mb in sizes:
+            for direction in ("up", "down"):
+                cells = []
+                for server in servers:
+                    if direction not in _directions(server):
                         continue
-                    res = measure(server, direction, size_mb, payloads, folder, upstream, quick, log)
-                    results.append(res)
-                    if res.get("timeout"):
-                        timed_out = size_mb
+                    cell = {"server": server, "direction": direction, "mb": size_mb, "cap_s": _cap(server, quick),
+                            "runs_s": [], "check": "ok"}  # fmt: skip
+                    if (server, direction) in timed_out:
+                        cell["skipped"] = "skipped (%d MB over cap)" % timed_out[(server, direction)]
+                    cells.append(cell)
+                # Round robin, a fresh server for every transfer: a slow spell of this shared
+                # machine falls on every server alike, not on whichever was being measured.
+                for _ in range(repeats):
+                    for cell in cells:
+                        if "skipped" not in cell and _wants_more(cell, repeats):
+                            _add_run(cell, measure(cell["server"], direction, size_mb, payloads, folder, upstream, quick))
+                for cell in cells:
+                    _close_cell(cell, log)
+                    if cell.get("timeout"):
+                        timed_out[(cell["server"], direction)] = size_mb
+                results += cells
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     text = report(results, sizes, quick)
