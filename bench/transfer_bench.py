@@ -17,12 +17,11 @@ Servers, each a subprocess on its own 127.0.0.1 port, started afresh for every t
 
 The client is this process on raw sockets (the body sent from memory in 256 KB slices;
 the download read with ``recv_into`` a preallocated buffer, on a socket with a 4 MB
-``SO_RCVBUF``). Each fresh server first gets
-an untimed 16 KB transfer the same way (first-use imports, file cache), then one timed
-transfer. Each cell (server, direction, size) is the median of up to ``REPEATS`` such
-transfers (3 in ``--quick``), fewer once they have taken ``REPEAT_SECONDS`` in all; the
-servers take turns, one transfer each per round, so a slow spell of the machine falls on
-all of them alike. Every transfer has a time cap (60 s; 4.8.2's is 60 s, or 10 s in
+``SO_RCVBUF``). Each fresh server first gets an untimed 16 KB transfer the same way
+(first-use imports, file cache), then one timed transfer. Each cell (server, direction,
+size) is the median of up to ``REPEATS`` such transfers (3 in ``--quick``), fewer once they
+have taken ``REPEAT_SECONDS`` in all; the servers take turns, one transfer each per round,
+so a slow spell of the machine falls on all of them alike. Every transfer has a time cap (60 s; 4.8.2's is 60 s, or 10 s in
 ``--quick``): a transfer over it reads ``timeout after N s`` and the server is killed; a
 direction whose 10 MB transfer timed out skips 50 MB. Checks after each transfer (outside
 the timing): the byte count the server reports, the SHA-256 of what ours-stream and raw
@@ -69,6 +68,10 @@ class TransferTimeout(Exception):
 
 def _sizes(quick):
     return (1, 10) if quick else (1, 10, 50)
+
+
+def _repeats(quick):
+    return 3 if quick else REPEATS
 
 
 def _directions(server):
@@ -326,7 +329,7 @@ def report(results, sizes, quick):
     headers = ["server"] + ["%s %d MB" % (d, s) for d in ("up", "down") for s in sizes]
     rows = [[srv] + [_cell(by.get((srv, d, s))) for d in ("up", "down") for s in sizes] for srv in servers]
     lines = ["Transfers, MB/s (%s run; MB = 2^20 bytes; each cell: the median of up to %d transfers, each on a fresh server)"
-             % ("quick" if quick else "full", 3 if quick else REPEATS), H.table(headers, rows), ""]  # fmt: skip
+             % ("quick" if quick else "full", _repeats(quick)), H.table(headers, rows), ""]  # fmt: skip
 
     def rate(srv, d, s):
         res = by.get((srv, d, s))
@@ -439,7 +442,7 @@ def run(opts, log=print):
             payloads["sha"][size_mb] = hashlib.sha256(block).hexdigest()
         for server in servers:
             log("server %s: %s" % (server, DESCRIPTIONS[server]))
-        repeats = 3 if quick else REPEATS
+        repeats = _repeats(quick)
         timed_out = {}  # (server, direction) -> the size that timed out: larger ones would too
         for size_mb in sizes:
             for direction in ("up", "down"):
