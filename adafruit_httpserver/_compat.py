@@ -107,6 +107,19 @@ def send_some(sock, data):
     return sent or 0
 
 
+def sendfile_fd(sock):
+    """The descriptor ``os.sendfile`` can write to for ``sock``, or None where file bodies
+    must be read and sent: off CPython, and for sockets other than plain kernel ones
+    (TLS, the in-memory ``testing`` sockets)."""
+    if CPYTHON:
+        import os  # pylint: disable=import-outside-toplevel
+        import socket  # pylint: disable=import-outside-toplevel
+
+        if hasattr(os, "sendfile") and type(sock) is socket.socket:  # pylint: disable=unidiomatic-typecheck
+            return sock.fileno()
+    return None
+
+
 if hasattr(sys, "print_exception"):
     print_exception = sys.print_exception  # pylint: disable=no-member
 else:

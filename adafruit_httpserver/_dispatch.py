@@ -231,9 +231,7 @@ class Dispatch:
             client.keep_alive = False
             client.release_buffer()  # input is only watched for EOF now
             self.response_done(client, now)
-        if client.state != CLOSED:
-            client.flush(now)
-        return _SENT
+        return _SENT  # the engine flushes the response next, within this poll's send budget
 
     def _fail(self, client, error, now):
         """A handler, response or route writer raised: answer 500 if nothing has been

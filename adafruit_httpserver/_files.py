@@ -1,6 +1,7 @@
 """Static files (``FileResponse``, ``serve_path``) and MJPEG streams, loaded on first use.
 
-``FileResponse`` sends a file paced by the client, in ``buffer_size`` reads, with:
+``FileResponse`` sends a file paced by the client, in ``buffer_size`` reads (on CPython
+the kernel sends it with ``os.sendfile`` where the socket allows: ``_sendfile``), with:
 
 * a strong ``ETag`` (size and mtime): ``If-None-Match`` -> 304. ``Last-Modified`` and
   ``If-Modified-Since`` -> 304 only where ``_static.clock_is_real()`` (boards without
@@ -27,7 +28,7 @@ MicroPython and CircuitPython ``os`` cannot resolve links (boards' FAT has none)
 
 import os
 
-from ._compat import CPYTHON
+from ._compat import CPYTHON, sendfile_fd
 from ._static import (
     EPOCH_OFFSET,
     UNSATISFIABLE,
@@ -178,7 +179,14 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
         else:
             if start:
                 handle.seek(start)
-            stream(self, _pieces(self, handle, length, self._buffer_size))
+            pieces = _pieces(self, handle, length, self._buffer_size)
+            target = sendfile_fd(client.sock) if client is not None and client.response is self else None
+            if target is None:
+                stream(self, pieces)
+            else:
+                from ._sendfile import FileBody  # pylint: disable=import-outside-toplevel
+
+                client.producer = FileBody(self, handle, start, length, target, pieces)
         self._close_connection()
 
 

@@ -71,6 +71,13 @@ class Output:
             if not self.out:
                 if self.producer is None:
                     break
+                if getattr(self.producer, "zero_copy", False):
+                    sent = self._send_file(budget)
+                    if not sent:
+                        break
+                    self.last_send = now
+                    budget -= sent
+                    continue
                 try:
                     chunk = next(self.producer)
                 except StopIteration:
@@ -95,9 +102,7 @@ class Output:
             try:
                 sent = send_some(self.sock, view)
             except OSError as exc:
-                if not peer_gone(exc):
-                    self.engine.note_socket_error(exc)
-                self.close()
+                self._send_failed(exc)
                 return
             if not sent:
                 break
@@ -111,6 +116,24 @@ class Output:
                 self.out_offset += sent
         if self.finishing and not self.pending() and self.state == RESPOND:
             self._finished(now)
+
+    def _send_file(self, budget):
+        """Has the kernel send the next part of a file body (``_sendfile.FileBody``);
+        returns the count sent, 0 when nothing could be sent now."""
+        body = self.producer
+        try:
+            sent = body.transmit(budget)
+        except OSError as exc:
+            self._send_failed(exc)
+            return 0
+        if not body.left:
+            self.producer = None
+        return sent
+
+    def _send_failed(self, exc):
+        if not peer_gone(exc):
+            self.engine.note_socket_error(exc)
+        self.close()
 
     def finish(self, response):
         """``response`` is complete: once its output is flushed the connection is closed or

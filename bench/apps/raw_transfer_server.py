@@ -1,11 +1,12 @@
-"""The transfer floor: a minimal blocking raw-socket server, one client at a time.
+"""The transfer floors: a minimal blocking raw-socket server, one client at a time.
 
-    python raw_transfer_server.py PORT DIR
+    python raw_transfer_server.py PORT DIR [sendfile]
 
 ``POST /upload``: reads Content-Length bytes with ``recv_into`` a 64 KB buffer and writes
 them to ``DIR/upload.bin``; answers the byte count. ``GET /download/<name>``: sends
-``DIR/<name>`` in 64 KB reads with ``sendall``. ``GET /``: ``ready``. Every answer closes
-the connection.
+``DIR/<name>`` in 64 KB reads with ``sendall``, or with ``sendfile`` given, in one
+``socket.sendfile`` (the kernel's zero-copy ``os.sendfile``). ``GET /``: ``ready``. Every
+answer closes the connection.
 """
 
 import os
@@ -14,6 +15,7 @@ import sys
 
 PORT = int(sys.argv[1])
 FOLDER = sys.argv[2]
+SENDFILE = sys.argv[3:] == ["sendfile"]
 BLOCK = 65536
 
 
@@ -57,9 +59,12 @@ def serve(conn):
         conn.sendall(
             ("HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % size).encode()
         )
-        buffer = bytearray(BLOCK)
-        view = memoryview(buffer)
         with open(target, "rb") as file:
+            if SENDFILE:
+                conn.sendfile(file)
+                return
+            buffer = bytearray(BLOCK)
+            view = memoryview(buffer)
             while True:
                 count = file.readinto(buffer)
                 if not count:
