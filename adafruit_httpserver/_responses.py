@@ -3,25 +3,9 @@
 
 from ._compat import EPIPE, send_some, ticks_diff, ticks_ms
 from ._http import check_header
+from ._stream import stream
 from .response import Response
 from .status import OK_200
-
-
-def stream(response, pieces):
-    """Sends an iterable of byte strings as the rest of ``response``'s body, pulled piece by
-    piece as the client reads (across ``poll()`` calls)."""
-    client = response._request._client
-    if client is not None and client.response is response:
-        client.producer = _counted(response, pieces)
-    else:
-        for piece in pieces:
-            response._send_bytes(response._request.connection, piece)
-
-
-def _counted(response, pieces):
-    for piece in pieces:
-        response._size += len(piece)
-        yield piece
 
 
 def send_all(conn, buffer, timeout_ms=10000):

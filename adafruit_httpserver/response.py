@@ -1,11 +1,10 @@
-"""Responses. ``Response`` and the small ones live here; ``FileResponse``, ``SSEResponse``
-and ``Websocket`` are imported on first use (PEP 562), so a board that never serves files or
-websockets never pays for them."""
+"""Responses. ``Response`` lives here; the others are imported on first use (PEP 562), so a
+board that never serves files or websockets never pays for them."""
 
 from .headers import Headers
 from .status import OK_200, Status
 
-_LAZY = "_responses JSONResponse Redirect ChunkedResponse\n_files FileResponse MultipartMixedReplaceResponse\nsse SSEResponse\nwebsocket Websocket"
+_LAZY = "_responses JSONResponse Redirect ChunkedResponse\n_files FileResponse\n_mjpeg MultipartMixedReplaceResponse\nsse SSEResponse\nwebsocket Websocket"
 
 
 def __getattr__(name):

@@ -103,7 +103,7 @@ class Server:  # pylint: disable=too-many-instance-attributes
         self.socket_timeout = socket_timeout
         self.request_buffer_size = request_buffer_size
         if https:
-            from ._engine import create_ssl_context  # pylint: disable=import-outside-toplevel
+            from ._tls import create_ssl_context  # pylint: disable=import-outside-toplevel
 
             self._ssl_context = create_ssl_context(certfile, keyfile)
         if debug and root_path in ("", "/"):

@@ -141,17 +141,7 @@ def lanes():
     default = PROFILES.DEFAULT_PROFILE
     return [
         pytest.param("pico_w_micropython", PROFILES.lane_heapsize("pico_w_micropython"), False, id="pico_w_micropython"),
-        pytest.param(
-            default,
-            PROFILES.lane_heapsize(),
-            True,
-            id="lane-default-" + PROFILES.lane_heapsize(),
-            # Known gap, kept visible rather than removed: with FileResponse and streamed
-            # bodies loaded, the app's baseline after start() is ~112 KB of the ~129.5 KB a
-            # 128k heap leaves on this 64-bit port, and requests get 503 (out of memory).
-            # strict: the day it passes, this marker must go.
-            marks=pytest.mark.xfail(strict=True, reason="10 MB transfers do not fit a 128k heap on the 64-bit unix port yet"),
-        ),
+        pytest.param(default, PROFILES.lane_heapsize(), True, id="lane-default-" + PROFILES.lane_heapsize()),
     ]
 
 
