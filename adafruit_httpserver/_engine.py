@@ -56,7 +56,7 @@ class Engine(Dispatch):
         self.port = sock.getsockname()[1] if hasattr(sock, "getsockname") else port
         self.clients = []
         self.dispatching = False
-        self.buffers = buffers  # one receive buffer per connection slot (see Server.start)
+        self.buffers = buffers  # receive buffers no connection is using (see Server.start)
         # A readiness poller where the runtime can watch these sockets (CPython,
         # MicroPython): poll() then touches only sockets that have something for it.
         # Without one (CircuitPython's socketpool), every socket is simply tried.
@@ -77,7 +77,7 @@ class Engine(Dispatch):
     def take_buffer(self):
         if self.buffers:
             return self.buffers.pop()
-        return bytearray(self.server.max_header_size)  # (limits changed after start())
+        return bytearray(self.server.max_header_size)
 
     def give_buffer(self, buffer):
         if len(self.buffers) < self.server.max_connections and len(buffer) == self.server.max_header_size:

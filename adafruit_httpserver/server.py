@@ -16,6 +16,8 @@ REQUEST_HANDLED_NO_RESPONSE = "request_handled_no_response"
 REQUEST_HANDLED_RESPONSE_SENT = "request_handled_response_sent"
 # poll() reports the most significant thing that happened, in this order.
 _RESULTS = (NO_REQUEST, CONNECTION_TIMED_OUT, REQUEST_HANDLED_NO_RESPONSE, REQUEST_HANDLED_RESPONSE_SENT)
+# Receive buffers made by start(): one request being read while another is answered.
+_BUFFERS_AT_START = 2
 
 
 def __getattr__(name):
@@ -190,11 +192,12 @@ class Server:  # pylint: disable=too-many-instance-attributes
             raise RuntimeError("Host and port cannot be None")
         if not self.stopped:
             raise RuntimeError("Server is already running on %s:%s" % (self.host, self.port))
-        # One receive buffer per connection slot, allocated before the engine's code is
-        # loaded, while the heap is still in one piece: a board then never fails a request
-        # because a fragmented heap has no room for a buffer, and what the server needs is
-        # known from the start.
-        buffers = [bytearray(self.max_header_size) for _ in range(self.max_connections)]
+        # The first receive buffers are allocated before the engine's code is loaded, while
+        # the heap is still in one piece. More are made when more clients send requests at
+        # once; connections that close or turn into streams and websockets hand theirs back
+        # for reuse, so a server holding many of those still needs only a few.
+        count = min(self.max_connections, _BUFFERS_AT_START)
+        buffers = [bytearray(self.max_header_size) for _ in range(count)]
         from ._engine import Engine  # pylint: disable=import-outside-toplevel
 
         self._engine = engine = Engine(self, host, port, buffers)

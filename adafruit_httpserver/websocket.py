@@ -63,11 +63,8 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         )
         self._ping_ms = ping_interval * 1000 if ping_interval else None
         self._pong_ms = (ping_timeout if ping_timeout else ping_interval or 0) * 1000
-        self._parser = _wsframe.FrameParser(
-            self.max_message_size,
-            max_fragments or self.MESSAGE_MAX_FRAGMENTS,
-            buffer_size,
-        )
+        self._read_size = buffer_size
+        self._parser = _wsframe.FrameParser(self.max_message_size, max_fragments or self.MESSAGE_MAX_FRAGMENTS)
         self._refusal = _handshake_problem(request)
         if self._refusal is not None:
             self._closed = True
@@ -122,7 +119,6 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             early = client.upgrade()
             if early:
                 self._parser.feed(early)
-                self._early = early  # the parser works in place: keep the bytes alive
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -139,38 +135,51 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             raise RuntimeError("Websocket connection is closed, cannot receive messages")
         client = self._request._client
         budget = 65536
-        while not self.closed:
-            try:
-                event = self._parser.next_event()
-            except MemoryError:
-                self._out_of_memory()
-                return None
-            if event is None:
-                if client is not None and client.out_bytes > client.backlog // 2:
-                    break  # the peer is not reading our answers: stop reading its data
+        buffer = None
+        try:
+            while not self.closed:
                 try:
-                    count = self._read(budget)
+                    event = self._parser.next_event()
+                    if event is None:
+                        if client is not None and client.out_bytes > client.backlog // 2:
+                            break  # the peer is not reading our answers: stop reading its data
+                        if buffer is None:
+                            buffer = self._borrow_buffer()
+                        count = self._read(buffer, budget)
+                        if not count:
+                            break
+                        budget -= count
+                        continue
                 except MemoryError:
                     self._out_of_memory()
                     return None
-                if not count:
-                    break
-                budget -= count
-                continue
-            message = self._handle(event)
-            if message is not None:
-                return message
+                message = self._handle(event)
+                if message is not None:
+                    return message
+        finally:
+            if buffer is not None:
+                self._parser.keep_pending()
+                if client is not None:
+                    client.engine.give_buffer(buffer)
         self._check_timers()
         return None
+
+    def _borrow_buffer(self):
+        """A receive buffer for this call: the server's (its pool of request buffers, so
+        an idle websocket holds none), or a new one outside a running server."""
+        client = self._request._client
+        if client is not None:
+            return client.engine.take_buffer()
+        return bytearray(self._read_size)
 
     def _out_of_memory(self):
         """A message could not be held (a fragmented board heap): close with 1011."""
         self._finish(_wsframe.encode_close(1011, "out of memory"))
 
-    def _read(self, budget):
+    def _read(self, buffer, budget):
         if budget <= 0:
             return 0
-        view = self._parser.writable()
+        view = memoryview(buffer)[: min(len(buffer), self._read_size)]
         try:
             count = read_into(self._request.connection, view)
         except OSError as error:
@@ -183,22 +192,22 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             return 0
         if count is None:
             return 0
-        self._parser.commit(count)
+        self._parser.feed(view[:count])
         self._last_heard = ticks_ms()
         self._ping_sent = None
         return count
 
     def _handle(self, event):
-        kind = type(event)
-        if kind is _wsframe.Message:
-            return event.data
-        if kind is _wsframe.Ping:
-            self._frame(self.PONG, event.payload)
-        elif kind is _wsframe.Close:
+        kind = event[0]
+        if kind == self.TEXT or kind == self.BINARY:
+            return event[1]
+        if kind == self.PING:
+            self._frame(self.PONG, event[1])
+        elif kind == self.CLOSE:
             # Echo the peer's code (an empty close gets an empty one back), then finish.
-            self._finish(_wsframe.encode_close(event.code, event.reason if event.code else ""))
-        elif kind is _wsframe.Failure:
-            self._finish(_wsframe.encode_close(event.code, event.reason))
+            self._finish(_wsframe.encode_close(event[1], event[2] if event[1] else ""))
+        elif kind == _wsframe.FAILURE:
+            self._finish(_wsframe.encode_close(event[1], event[2]))
         return None
 
     def _check_timers(self):
