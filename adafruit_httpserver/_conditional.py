@@ -15,6 +15,7 @@ from .status import Status
 UNSATISFIABLE = -1
 
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DIGITS = "0123456789"
 
 
 def select(response, size, modified, etag, stamp):
@@ -90,11 +91,8 @@ def _days_from_civil(year, month, day):
 
 
 def _number(text):
-    if not text or len(text) > 4:
+    if not text or len(text) > 4 or text.strip(_DIGITS):
         return None
-    for char in text:
-        if not "0" <= char <= "9":
-            return None
     return int(text)
 
 
@@ -159,14 +157,13 @@ def _opaque_tags(value):
     index = 0
     end = len(value)
     while index < end:
-        char = value[index]
-        if char in " \t,":
+        if value[index : index + 1] in " \t,":
             index += 1
             continue
         weak = value.startswith("W/", index)
         if weak:
             index += 2
-        if index < end and value[index] == '"':
+        if value.startswith('"', index):
             close = value.find('"', index + 1)
             if close < 0:
                 close = end - 1
@@ -221,11 +218,8 @@ def if_range_matches(value, etag, last_modified_http_date):
 def _position(text, size):
     """A non-negative decimal, or None. Numbers with more digits than ``size`` are larger
     than it: they come back as ``size + 1`` (no big integers on small boards)."""
-    if not text:
+    if not text or text.strip(_DIGITS):  # not isdigit(): it accepts other scripts' digits
         return None
-    for char in text:
-        if not "0" <= char <= "9":  # not isdigit(): it accepts other scripts' digits
-            return None
     significant = text.lstrip("0")
     if len(significant) > len(str(size)):
         return size + 1

@@ -273,7 +273,7 @@ class Engine(Dispatch):
     def rejected(self, client, status):
         if self.server.debug:
             address = client.address[0] if client.address else "?"
-            print('%s -- "%d %s"' % (address, status, _http.REASONS.get(status, "")))
+            print('%s -- "%d %s"' % (address, status, _http.reason(status, "")))
 
     def note_socket_error(self, error):
         if self.server.debug:

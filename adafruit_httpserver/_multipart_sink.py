@@ -103,6 +103,7 @@ def safe_filename(name):
     """The last component of a client-supplied file name, without anything that could
     leave the upload directory or hide the file."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if char >= " " and char not in '<>:"|?*')
-    name = name.strip(" .")
+    # Byte by byte (a UTF-8 sequence has no byte below 0x80): see _http on characters.
+    kept = bytes(byte for byte in name.encode("utf-8") if byte >= 32 and byte not in b'<>:"|?*')
+    name = kept.decode("utf-8").strip(" .")
     return name or "upload"

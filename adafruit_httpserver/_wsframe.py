@@ -448,13 +448,13 @@ _BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 def valid_key(key):
     """True when ``key`` is base64 of exactly 16 bytes (W56: an empty key is refused)."""
     if isinstance(key, (bytes, bytearray)):
-        key = "".join(chr(b) for b in key)
+        try:
+            key = bytes(key).decode("utf-8")
+        except UnicodeError:
+            return False
     if not isinstance(key, str):
         return False
     key = key.strip()
-    if len(key) != 24 or key[22:] != "==":
-        return False
-    for char in key[:22]:
-        if char not in _BASE64:
-            return False
-    return True
+    # strip() removes every base64 character from both ends: nothing is left exactly when
+    # all of them are (and no character of the key is taken one by one: see _http).
+    return len(key) == 24 and key[22:] == "==" and not key[:22].strip(_BASE64)

@@ -161,7 +161,7 @@ class Route:
         method; ``None`` otherwise."""
         values = []
         if not self._match(path, 0, 0, values, self._failed_states(path)):
-            if not (self.append_slash and len(path) > 1 and path[-1] == "/"):
+            if not (self.append_slash and len(path) > 1 and path.endswith("/")):
                 return None
             values = []
             path = path[:-1]

@@ -359,10 +359,9 @@ def test_hello_server_heap_figures(hello):
 MINIMAL_APP = os.path.join("tests", "mp_apps", "minimal_server.py")
 
 
-def test_minimal_app_imports_from_source_and_serves_in_128k(micropython):
-    """Issue acceptance: at -X heapsize=128k the package imports from .py source and serves
-    requests over real sockets (4.8.2 cannot even import under 192 KB)."""
-    requests = pytest.importorskip("requests")
+@pytest.fixture
+def minimal_app(micropython):
+    """``tests/mp_apps/minimal_server.py`` at 128k: ``(base URL, process)``."""
     port = free_port()
     process = subprocess.Popen(
         [micropython, "-X", "heapsize=" + TIGHT_HEAPSIZE, MINIMAL_APP, str(port)],
@@ -373,15 +372,40 @@ def test_minimal_app_imports_from_source_and_serves_in_128k(micropython):
     try:
         line = process.stdout.readline().decode()
         assert line.startswith("READY"), line + process.stdout.read().decode()
-        session = requests.Session()
-        answers = [session.get("http://127.0.0.1:%d/" % port, timeout=10) for _ in range(20)]
-        assert all(answer.text == "Hello from MicroPython" for answer in answers)
-        posted = session.post("http://127.0.0.1:%d/echo" % port, data=b"x" * 1000, timeout=10)
-        assert posted.content == b"x" * 1000
-        figures = session.get("http://127.0.0.1:%d/heap" % port, timeout=10).json()
-        print("\nminimal app at heapsize=%s: %r" % (TIGHT_HEAPSIZE, figures))
-        assert figures["import"] > 0 and figures["after_start"] > figures["import"]
-        assert process.poll() is None
+        yield "http://127.0.0.1:%d" % port, process
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+def test_minimal_app_imports_from_source_and_serves_in_128k(minimal_app):
+    """Issue acceptance: at -X heapsize=128k the package imports from .py source and serves
+    requests over real sockets (4.8.2 cannot even import under 192 KB)."""
+    requests = pytest.importorskip("requests")
+    base, process = minimal_app
+    session = requests.Session()
+    answers = [session.get(base + "/", timeout=10) for _ in range(20)]
+    assert all(answer.text == "Hello from MicroPython" for answer in answers)
+    posted = session.post(base + "/echo", data=b"x" * 1000, timeout=10)
+    assert posted.content == b"x" * 1000
+    figures = session.get(base + "/heap", timeout=10).json()
+    print("\nminimal app at heapsize=%s: %r" % (TIGHT_HEAPSIZE, figures))
+    assert figures["import"] > 0 and figures["after_start"] > figures["import"]
+    assert process.poll() is None
+
+
+def test_minimal_app_keeps_nothing_of_the_characters_clients_send(minimal_app):
+    """MicroPython keeps every character it gets by indexing or iterating a str for good
+    (it interns them). Header values full of characters the board has never seen must
+    neither be refused nor leave the heap bigger."""
+    requests = pytest.importorskip("requests")
+    base, process = minimal_app
+    session = requests.Session()
+    before = session.get(base + "/heap", timeout=10).json()["now"]
+    for turn in range(12):
+        novel = "".join(chr(0x4E00 + turn * 100 + i) for i in range(100))
+        answer = session.get(base + "/", headers={"X-Note": novel.encode("utf-8")}, timeout=10)
+        assert answer.status_code == 200, (turn, answer.status_code, answer.text)
+    after = session.get(base + "/heap", timeout=10).json()["now"]
+    assert after - before <= 1024, "the heap grew by %d B" % (after - before)
+    assert process.poll() is None
