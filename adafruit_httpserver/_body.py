@@ -1,12 +1,68 @@
-"""Streamed request bodies, for routes that say where their body goes instead of RAM
+"""Request bodies read piece by piece, loaded when one arrives: chunked bodies, and
+streamed ones, for routes that say where their body goes instead of RAM
 (``Server.route(body_to=..., files_to=...)``). The connection hands each piece, a view of
 its one receive buffer, to a sink as it arrives; nothing is accumulated. Multipart bodies
 (``files_to``) are parsed by ``_multipart_sink``."""
+
+# pylint: disable=protected-access  # the connection's receive buffer helpers
 
 import os
 
 from ._http import HTTPError
 from .response import Response
+
+
+def read_in_pieces(conn, now):
+    """Reads what has arrived of a chunked or streamed body (``conn.decoder`` or
+    ``conn.sink`` set): True once all of it has arrived."""
+    if conn.decoder is not None:
+        return _read_chunked(conn, now)
+    return _read_to_sink(conn, now)
+
+
+def _read_to_sink(conn, now):
+    budget = conn.server._recv_budget
+    while conn.remaining:
+        if not conn.filled:
+            if budget <= 0 or not conn._fill(now, len(conn.buf)) or not conn.filled:
+                return False
+            budget -= conn.filled
+        take = min(conn.filled, conn.remaining)
+        conn.sink.write(memoryview(conn.buf)[:take])
+        conn._consume(take)
+        conn.remaining -= take
+    return True
+
+
+def _read_chunked(conn, now):
+    decoder = conn.decoder
+    budget = conn.server._recv_budget
+    while True:
+        if conn.filled:
+            try:
+                consumed, payload = decoder.decode(memoryview(conn.buf)[: conn.filled])
+            except ValueError as err:
+                conn.reject(getattr(err, "status", 400), str(err))
+                return False
+            if payload is not None:  # a view of buf: used before _consume moves it
+                if conn.sink is None:
+                    try:
+                        conn.body.extend(payload)
+                    except MemoryError:
+                        conn.reject(413, "Request body too large for the memory available")
+                        return False
+                else:
+                    conn.sink.write(payload)
+            conn._consume(consumed)
+            if decoder.done:
+                conn.decoder = None
+                return True
+            if consumed:
+                continue
+        before = conn.filled
+        if budget <= 0 or not conn._fill(now, len(conn.buf)) or conn.filled == before:
+            return False
+        budget -= conn.filled - before
 
 
 def open_sink(request, route, text_limit):

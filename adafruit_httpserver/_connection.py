@@ -158,10 +158,10 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         """Returns True once the whole body has arrived. Exceptions from a sink (the
         route's writer) propagate; client errors are answered here."""
         try:
-            if self.decoder is not None:
-                return self._read_chunked(now)
-            if self.sink is not None:
-                return self._read_to_sink(now)
+            if self.decoder is not None or self.sink is not None:
+                from ._body import read_in_pieces  # pylint: disable=import-outside-toplevel
+
+                return read_in_pieces(self, now)
         except _http.HTTPError as err:
             self.reject(err.status, err.message)
             return False
@@ -183,49 +183,6 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
             budget -= count
             self.last_recv = now
         return self.body_got == len(body)
-
-    def _read_to_sink(self, now):
-        budget = self.server._recv_budget
-        while self.remaining:
-            if not self.filled:
-                if budget <= 0 or not self._fill(now, len(self.buf)) or not self.filled:
-                    return False
-                budget -= self.filled
-            take = min(self.filled, self.remaining)
-            self.sink.write(memoryview(self.buf)[:take])
-            self._consume(take)
-            self.remaining -= take
-        return True
-
-    def _read_chunked(self, now):
-        decoder = self.decoder
-        budget = self.server._recv_budget
-        while True:
-            if self.filled:
-                try:
-                    consumed, payload = decoder.decode(memoryview(self.buf)[: self.filled])
-                except ValueError as err:
-                    self.reject(getattr(err, "status", 400), str(err))
-                    return False
-                if payload is not None:  # a view of buf: used before _consume moves it
-                    if self.sink is None:
-                        try:
-                            self.body.extend(payload)
-                        except MemoryError:
-                            self.reject(413, "Request body too large for the memory available")
-                            return False
-                    else:
-                        self.sink.write(payload)
-                self._consume(consumed)
-                if decoder.done:
-                    self.decoder = None
-                    return True
-                if consumed:
-                    continue
-            before = self.filled
-            if budget <= 0 or not self._fill(now, len(self.buf)) or self.filled == before:
-                return False
-            budget -= self.filled - before
 
     def take_body(self):
         body = self.body

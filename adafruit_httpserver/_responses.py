@@ -3,7 +3,6 @@
 
 from ._compat import EPIPE, send_some, ticks_diff, ticks_ms
 from ._http import check_header
-from ._stream import stream
 from .response import Response
 from .status import OK_200
 
@@ -94,6 +93,8 @@ class ChunkedResponse(Response):  # pylint: disable=too-few-public-methods
         self._headers.setdefault("Transfer-Encoding", "chunked")
 
     def _send(self):
+        from ._stream import stream  # pylint: disable=import-outside-toplevel
+
         if self._request.http_version == "HTTP/1.0":
             # HTTP/1.0 has no chunked coding: send the bare body and close to end it.
             self._headers.set("Transfer-Encoding", None)
