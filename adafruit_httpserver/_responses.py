@@ -1,5 +1,5 @@
-"""The smaller response classes, loaded on first use: ``JSONResponse``, ``Redirect`` and
-``ChunkedResponse`` (all importable from ``adafruit_httpserver.response``)."""
+"""``Redirect`` and ``ChunkedResponse`` (importable from ``adafruit_httpserver.response``),
+loaded on first use, and ``send_all`` for sockets the server does not manage."""
 
 from ._compat import EPIPE, send_some, ticks_diff, ticks_ms
 from ._http import check_header
@@ -18,21 +18,6 @@ def send_all(conn, buffer, timeout_ms=10000):
             start = ticks_ms()
         elif ticks_diff(ticks_ms(), start) > timeout_ms:
             raise OSError(EPIPE, "send timed out")
-
-
-class JSONResponse(Response):  # pylint: disable=too-few-public-methods
-    """Sends ``data`` serialised as JSON (``application/json``)."""
-
-    def __init__(self, request, data, *, headers=None, cookies=None, status=OK_200):
-        super().__init__(request, headers=headers, cookies=cookies, status=status)
-        self._data = data
-
-    def _send(self):
-        import json  # pylint: disable=import-outside-toplevel
-
-        self._body = json.dumps(self._data).encode("utf-8")
-        self._content_type = "application/json"
-        super()._send()
 
 
 class Redirect(Response):  # pylint: disable=too-few-public-methods

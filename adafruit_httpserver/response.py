@@ -4,7 +4,11 @@ board that never serves files or websockets never pays for them."""
 from .headers import Headers
 from .status import OK_200, Status
 
-_LAZY = "_responses JSONResponse Redirect ChunkedResponse\n_files FileResponse\n_mjpeg MultipartMixedReplaceResponse\nsse SSEResponse\nwebsocket Websocket"
+# module, then the classes it provides (one string: a dict would cost more RAM on a board)
+_LAZY = (
+    "_json_response JSONResponse\n_responses Redirect ChunkedResponse\n_files FileResponse\n"
+    "_mjpeg MultipartMixedReplaceResponse\nsse SSEResponse\nwebsocket Websocket"
+)
 
 
 def __getattr__(name):
