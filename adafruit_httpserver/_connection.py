@@ -13,6 +13,19 @@ _LINGER_MS = const(1000)
 
 
 class Connection(Output):  # pylint: disable=too-many-instance-attributes
+    # Read from the class until a request sets them: each connection then keeps only the
+    # attributes it uses, which is RAM on a board holding many streams and websockets.
+    body = None  # a body being received into memory
+    body_got = 0
+    remaining = 0  # bytes of a streamed body still to come
+    sink = None  # where a streamed body goes
+    decoder = None  # a chunked body's decoder
+    producer = None  # the rest of a response body, pulled as the socket takes it
+    finishing = False
+    linger = False
+    served = 0  # responses completed on this connection
+    backlog = STREAM_BACKLOG  # most output a long-lived stream may leave unsent
+
     def __init__(self, engine, sock, address, now, handshaking=False):
         self.engine = engine
         self.server = engine.server
@@ -30,22 +43,12 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         self.response = None
         self.handler = None
         self.params = None
-        self.body = None
-        self.body_got = 0
-        self.remaining = 0
-        self.sink = None
-        self.decoder = None
         self.out = []
         self.out_offset = 0
         self.out_bytes = 0
-        self.producer = None
         self.keep_alive = True
         self.head_only = False
         self.head_sent = False
-        self.finishing = False
-        self.linger = False
-        self.backlog = STREAM_BACKLOG  # most output a long-lived stream may leave unsent
-        self.served = 0  # responses completed on this connection
         self.ready = 0  # readiness reported by the engine's poller
         self.key = None
         self.watching = 0

@@ -15,6 +15,7 @@ from ._compat import (
     send_some,
     ticks_diff,
     ticks_ms,
+    tidy_heap,
     would_block,
 )
 from ._connection import Connection
@@ -220,6 +221,7 @@ class Engine(Dispatch):
                     _refuse(victim.sock, None)
                 victim.close()
                 self.clients.remove(victim)
+            tidy_heap()
             try:
                 sock.setblocking(False)
                 no_delay(sock, server._socket_source)

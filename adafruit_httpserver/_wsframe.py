@@ -140,7 +140,14 @@ _STEP = 65536 if CPYTHON else 512
 
 def unmask(data, mask, offset=0):
     """``data`` XOR the 4-byte ``mask``, starting ``offset`` bytes into the payload (masking
-    and unmasking are the same). ``bytes`` on CPython, ``bytearray`` elsewhere."""
+    and unmasking are the same), as a new ``bytearray``."""
+    out = bytearray(len(data))
+    unmask_into(out, 0, data, mask, offset)
+    return out
+
+
+def unmask_into(target, start, data, mask, offset=0):
+    """``unmask`` written into ``target`` from index ``start`` on."""
     global _big_ints  # pylint: disable=global-statement
     size = len(data)
     offset &= 3
@@ -149,10 +156,10 @@ def unmask(data, mask, offset=0):
         # One C-level XOR through big integers: milliseconds for megabytes.
         repeated = mask * ((size + 3) >> 2)
         value = int.from_bytes(data, "big") ^ int.from_bytes(memoryview(repeated)[:size], "big")
-        return value.to_bytes(size, "big")
+        target[start : start + size] = value.to_bytes(size, "big")
+        return
     # Elsewhere the same in 256-byte blocks (about 5x a plain loop on MicroPython, few
     # temporaries); without long integers, a plain loop.
-    out = bytearray(size)
     view = memoryview(data)
     done = 0
     if _big_ints and size >= 256:
@@ -160,13 +167,12 @@ def unmask(data, mask, offset=0):
             repeated = int.from_bytes(mask * 64, "big")
             while done + 256 <= size:
                 value = int.from_bytes(view[done : done + 256], "big") ^ repeated
-                out[done : done + 256] = value.to_bytes(256, "big")
+                target[start + done : start + done + 256] = value.to_bytes(256, "big")
                 done += 256
         except (OverflowError, ValueError, NotImplementedError):
             _big_ints = False
     for index in range(done, size):
-        out[index] = view[index] ^ mask[index & 3]
-    return out
+        target[start + index] = view[index] ^ mask[index & 3]
 
 
 class FrameParser:  # pylint: disable=too-many-instance-attributes
@@ -192,17 +198,13 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         # Message being assembled (opcode 0: none in progress).
         self._message_opcode = self._fragments = 0
         self._message = None
+        self._start = 0  # where the current frame's payload goes in _message
         self._utf8 = 0  # utf8_state of the text message being received
 
     @property
     def in_message(self):
         """A data message has started but is not complete (for a fragment timeout)."""
         return self._message_opcode != 0
-
-    @property
-    def in_frame(self):
-        """Part of a frame has arrived but not all of it."""
-        return self._step == 3 or self._have > 0
 
     def feed(self, data):
         """Hands over ``data`` (bytes-like) to be parsed in place."""
@@ -320,21 +322,31 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         total = length + (len(self._message) if self._opcode < CLOSE else 0)
         if total > self.max_message_size:
             return self._fail(MESSAGE_TOO_BIG, "message too big")
+        if self._opcode < CLOSE:
+            # Room for the whole payload at once, filled in place as it arrives: no buffer
+            # growing piece by piece (and moving about a fragmented board heap).
+            self._start = len(self._message)
+            if self._start:
+                self._message.extend(bytes(length))
+            else:
+                self._message = bytearray(length)
         self._remaining = length
         self._step = 2
         self._need = self._have + 4
         return None
 
     def _payload(self, chunk):
-        data = unmask(chunk, self._mask, self._offset)
-        self._offset += len(chunk)
-        self._remaining -= len(chunk)
+        size = len(chunk)
+        offset = self._offset
+        self._offset += size
+        self._remaining -= size
         if self._opcode >= CLOSE:
-            self._control.extend(data)
+            self._control.extend(unmask(chunk, self._mask, offset))
             return None
-        self._message.extend(data)
+        start = self._start + offset
+        unmask_into(self._message, start, chunk, self._mask, offset)
         if self._message_opcode == TEXT:
-            self._utf8 = utf8_state(self._utf8, data)
+            self._utf8 = utf8_state(self._utf8, memoryview(self._message)[start : start + size])
             if self._utf8 == UTF8_REJECT:
                 return self._fail(INVALID_DATA, "invalid UTF-8 in a text message")
         return None

@@ -114,6 +114,7 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             Response._send(self)
             return
         self._send_headers()
+        self._headers = None  # sent, and never needed again while the connection lasts
         self._handed_over = True
         if self._early_frames:
             for frame in self._early_frames:
@@ -282,7 +283,7 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         try:
             connection = self._request.connection
             header = _wsframe.encode_header(opcode, len(payload))
-            if len(payload) <= 4096:  # small frames in one write (one copy of a small payload)
+            if len(payload) <= 1024:  # small frames in one write (one copy of a small payload)
                 self._send_bytes(connection, header + bytes(payload))
             else:
                 self._send_bytes(connection, header)

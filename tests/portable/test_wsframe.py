@@ -282,17 +282,17 @@ class TestParser(TestCase):
             self.assertTrue(parser.done)
             self.assertEqual(feed_all(parser, cf(TEXT, "later")), [])
 
-    def test_state_properties(self):
+    def test_in_message(self):
         parser = FrameParser()
-        self.assertFalse(parser.in_message or parser.in_frame)
+        self.assertFalse(parser.in_message)
         feed_all(parser, cf(TEXT, "ab", fin=False))
-        self.assertTrue(parser.in_message and not parser.in_frame)
+        self.assertTrue(parser.in_message)
         frame = cf(CONT, "cd")
         for piece in (frame[:1], frame[1:7]):
-            feed_all(parser, piece)
-            self.assertTrue(parser.in_frame)
+            self.assertEqual(feed_all(parser, piece), [])
+            self.assertTrue(parser.in_message)
         self.assertEqual(feed_all(parser, frame[7:]), [Message("abcd")])
-        self.assertFalse(parser.in_message or parser.in_frame or parser.done)
+        self.assertFalse(parser.in_message or parser.done)
 
     def test_every_split_of_small_frames(self):
         frame = cf(TEXT, "H\u00e9llo!")
