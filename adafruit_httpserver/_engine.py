@@ -162,8 +162,11 @@ class Engine(Dispatch):
             return self._step(client, now)
         except MemoryError:
             # No room for this connection's next step (a fragmented board heap): answer it
-            # and let it go, rather than fail every poll() from now on.
-            if client.state != CLOSED:
+            # and let it go, rather than fail every poll() from now on. Once an answer is
+            # under way, only closing is left (another one now would corrupt it).
+            if client.head_sent or client.finishing:
+                client.close()
+            elif client.state != CLOSED:
                 client.reject(503, "Server out of memory")
                 client.flush(now)
             return 0

@@ -26,6 +26,7 @@ it is); their code (``_conditional``) loads only for requests that carry such he
 MicroPython and CircuitPython ``os`` cannot resolve links (boards' FAT has none)."""
 
 import os
+import sys
 
 from ._compat import CPYTHON
 from ._static import EPOCH_OFFSET, check_path, clock_is_real, http_date, make_etag, within_root
@@ -36,6 +37,13 @@ from .status import OK_200
 
 _CPYTHON_MIN_BUFFER = 65536  # larger reads are much faster on CPython
 _UNSET = object()
+# The types of the files a board serves most, as in MIMETypes' table: answered without
+# loading that table (~100 strings) while nothing has imported it, so nothing has changed it.
+COMMON_TYPES = (
+    " .html text/html .htm text/html .css text/css .js text/javascript .mjs text/javascript"
+    " .json application/json .txt text/plain .png image/png .jpg image/jpeg .jpeg image/jpeg"
+    " .gif image/gif .svg image/svg+xml .ico image/vnd.microsoft.icon .bin application/octet-stream "
+)
 
 
 class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many-instance-attributes
@@ -67,11 +75,6 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
             filename += "index.html"
         root = _root(root_path, request)
         self._path = path = _join(root, filename)
-        if not content_type:
-            from .mime_types import MIMETypes  # pylint: disable=import-outside-toplevel
-
-            content_type = MIMETypes.get_for_filename(filename)
-        self._content_type = content_type
         self._buffer_size = max(buffer_size, _CPYTHON_MIN_BUFFER) if CPYTHON else buffer_size
         self._head_only = head_only or request.method == "HEAD"
         self._encoding = None
@@ -92,6 +95,7 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
                 self._encoding = "gzip"
         if chosen is None or (safe and not within_root(root, chosen)):
             raise FileNotExistsError(path)
+        self._content_type = content_type or _content_type(filename)
         self._file = chosen
         self._file_size = _size(chosen)  # recorded now as in 4.8.2; taken again when sent
         if as_attachment:
@@ -151,6 +155,22 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
                 handle.seek(start)
             stream(self, _pieces(self, handle, length, self._buffer_size))
         self._close_connection()
+
+
+def _content_type(filename):
+    """``MIMETypes.get_for_filename(filename)``."""
+    if "adafruit_httpserver.mime_types" not in sys.modules:
+        name = filename[filename.rfind("/") + 1 :]
+        dot = name.rfind(".")
+        if dot >= 0:
+            key = " " + name[dot:].lower() + " "
+            start = COMMON_TYPES.find(key)
+            if start >= 0:
+                start += len(key)
+                return COMMON_TYPES[start : COMMON_TYPES.find(" ", start)]
+    from .mime_types import MIMETypes  # pylint: disable=import-outside-toplevel
+
+    return MIMETypes.get_for_filename(filename)
 
 
 def _root(root_path, request):

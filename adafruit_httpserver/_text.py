@@ -1,6 +1,5 @@
 """Text helpers needed only for some requests, loaded on first use: percent-decoding (paths,
-query strings, forms, file names), path normalisation, header parameters and header text,
-and the regular expression equivalent to a route (``Route.path_pattern``)."""
+query strings, forms, file names), path normalisation, header parameters and header text."""
 
 from ._http import HTTPError
 
@@ -124,29 +123,3 @@ def parse_header_text(text):
             raise ValueError("Invalid header line: %r" % (line,))
         pairs.append((name, line[colon + 1 :].strip()))
     return pairs
-
-
-_REGEX_SPECIALS = "\\.^$*+?{}[]|()"
-
-
-def route_regex(tokens, append_slash):
-    """The compiled regular expression that matches what a route's ``tokens`` match:
-    literal strings, parameter indexes (>= 0, a captured segment), -1 (an uncaptured
-    segment, ``...``) and -2 (one or more characters, ``....``)."""
-    import re  # pylint: disable=import-outside-toplevel
-
-    parts = ["^"]
-    for token in tokens:
-        if isinstance(token, str):
-            for char in token:
-                parts.append("\\" + char if char in _REGEX_SPECIALS else char)
-        elif token == -2:
-            parts.append(".+")
-        else:
-            parts.append("([^/]+)" if token >= 0 else "[^/]+")
-    if append_slash:
-        parts.append("/?")
-    parts.append("$")
-    flags = getattr(re, "DOTALL", 0)
-    source = "".join(parts)
-    return re.compile(source, flags) if flags else re.compile(source)

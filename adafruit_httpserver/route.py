@@ -10,8 +10,8 @@ Paths are matched segment by segment, without ``re``. A route path is made of li
 
 from .methods import GET
 
-# Tokens of a path besides literal strings and parameter indexes (_text.route_regex knows
-# these values too).
+# Tokens of a path besides literal strings and parameter indexes (_route_regex knows these
+# values too).
 _ONE = -1  # "..."
 _REST = -2  # "...."
 
@@ -189,7 +189,7 @@ class Route:
     def path_pattern(self):
         """A compiled regular expression equivalent to the matcher (built on first use)."""
         if self._pattern is None:
-            from ._text import route_regex  # pylint: disable=import-outside-toplevel
+            from ._route_regex import route_regex  # pylint: disable=import-outside-toplevel
 
             self._pattern = route_regex(self._tokens, self.append_slash)
         return self._pattern
