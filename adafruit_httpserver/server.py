@@ -4,6 +4,8 @@ debug output hooks. The poll loop itself (``_engine.py``) is loaded by ``start()
 ``poll()`` never blocks: every socket is non-blocking, each connection advances as far as
 its socket allows and has its own deadlines, and responses are written across polls."""
 
+import sys
+
 from .headers import Headers
 from .methods import GET
 
@@ -109,7 +111,7 @@ class Server:  # pylint: disable=too-many-instance-attributes
 
             self._ssl_context = create_ssl_context(certfile, keyfile)
         if debug and root_path in ("", "/"):
-            _this_module()._debug_warning_exposed_files(root_path)
+            sys.modules[__name__]._debug_warning_exposed_files(root_path)
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -205,7 +207,7 @@ class Server:  # pylint: disable=too-many-instance-attributes
         if not port:
             self.port = engine.port
         if self.debug:
-            _this_module()._debug_started_server(self)
+            sys.modules[__name__]._debug_started_server(self)
 
     def stop(self):
         """Closes every connection (streams and websockets included) and the listening
@@ -216,7 +218,7 @@ class Server:  # pylint: disable=too-many-instance-attributes
         if engine is not None:
             engine.close()
         if was_running and self.debug:
-            _this_module()._debug_stopped_server(self)
+            sys.modules[__name__]._debug_stopped_server(self)
 
     def serve_forever(self, host="0.0.0.0", port=5000, *, poll_interval=0.1):
         """Starts (unless already started) and serves until ``stop()`` or Ctrl-C.
@@ -241,9 +243,3 @@ class Server:  # pylint: disable=too-many-instance-attributes
 
     def __repr__(self):
         return "<Server host=%r, port=%r, root_path=%r>" % (self.host, self.port, self.root_path)
-
-
-def _this_module():
-    import sys  # pylint: disable=import-outside-toplevel
-
-    return sys.modules[__name__]
