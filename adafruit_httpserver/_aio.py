@@ -1,7 +1,27 @@
-"""asyncio glue, per runtime: how a task waits for a socket to become readable. Only
-``Websocket.receive_async`` needs it, so only WebSocket users load it."""
+"""asyncio glue, per runtime: how a task waits for a socket to become readable, and
+``Websocket.receive_async``, the only user; loaded when it is first awaited."""
 
-from ._compat import CPYTHON
+from ._compat import CPYTHON, ticks_diff, ticks_ms
+
+
+async def receive(websocket, timeout):
+    """``Websocket.receive_async``: see there."""
+    start = ticks_ms()
+    while True:
+        message = websocket.receive(fail_silently=True)
+        if message is not None or websocket.closed:
+            return message
+        left = None
+        if timeout is not None:
+            left = timeout - ticks_diff(ticks_ms(), start) / 1000
+            if left <= 0:
+                return None
+        if websocket._ping_ms is not None:
+            ping = websocket._ping_ms / 1000
+            left = ping if left is None else min(left, ping)
+        # Re-check at least twice a second: the server may close this connection (stop(),
+        # a client that stopped reading) while the task waits on its socket.
+        await wait_readable(websocket._request.connection, 0.5 if left is None else min(left, 0.5))
 
 
 async def wait_readable(sock, timeout=None):

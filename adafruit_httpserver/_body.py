@@ -1,11 +1,68 @@
-"""Streamed request bodies, for routes that say where their body goes instead of RAM
+"""Request bodies read piece by piece, loaded when one arrives: chunked bodies, and
+streamed ones, for routes that say where their body goes instead of RAM
 (``Server.route(body_to=..., files_to=...)``). The connection hands each piece, a view of
-its one receive buffer, to a sink as it arrives; nothing is accumulated."""
+its one receive buffer, to a sink as it arrives; nothing is accumulated. Multipart bodies
+(``files_to``) are parsed by ``_multipart_sink``."""
+
+# pylint: disable=protected-access  # the connection's receive buffer helpers
 
 import os
 
 from ._http import HTTPError
 from .response import Response
+
+
+def read_in_pieces(conn, now):
+    """Reads what has arrived of a chunked or streamed body (``conn.decoder`` or
+    ``conn.sink`` set): True once all of it has arrived."""
+    if conn.decoder is not None:
+        return _read_chunked(conn, now)
+    return _read_to_sink(conn, now)
+
+
+def _read_to_sink(conn, now):
+    budget = conn.server._recv_budget
+    while conn.remaining:
+        if not conn.filled:
+            if budget <= 0 or not conn._fill(now, len(conn.buf)) or not conn.filled:
+                return False
+            budget -= conn.filled
+        take = min(conn.filled, conn.remaining)
+        conn.sink.write(memoryview(conn.buf)[:take])
+        conn._consume(take)
+        conn.remaining -= take
+    return True
+
+
+def _read_chunked(conn, now):
+    decoder = conn.decoder
+    budget = conn.server._recv_budget
+    while True:
+        if conn.filled:
+            try:
+                consumed, payload = decoder.decode(memoryview(conn.buf)[: conn.filled])
+            except ValueError as err:
+                conn.reject(getattr(err, "status", 400), str(err))
+                return False
+            if payload is not None:  # a view of buf: used before _consume moves it
+                if conn.sink is None:
+                    try:
+                        conn.body.extend(payload)
+                    except MemoryError:
+                        conn.reject(413, "Request body too large for the memory available")
+                        return False
+                else:
+                    conn.sink.write(payload)
+            conn._consume(consumed)
+            if decoder.done:
+                conn.decoder = None
+                return True
+            if consumed:
+                continue
+        before = conn.filled
+        if budget <= 0 or not conn._fill(now, len(conn.buf)) or conn.filled == before:
+            return False
+        budget -= conn.filled - before
 
 
 def open_sink(request, route, text_limit):
@@ -17,6 +74,8 @@ def open_sink(request, route, text_limit):
         if content_type.lower() == "multipart/form-data":
             if not boundary:
                 raise HTTPError(400, "multipart/form-data without a boundary")
+            from ._multipart_sink import MultipartSink  # pylint: disable=import-outside-toplevel
+
             return MultipartSink(request, boundary, route.files_to, text_limit)
     target = route.body_to
     if target is None:
@@ -54,108 +113,6 @@ class WriterSink:
         else:
             _close(self.writer, quietly=True)
         _remove(self.path)
-
-
-class MultipartSink:
-    """Parses a ``multipart/form-data`` body as it streams: text fields are kept (in RAM,
-    at most ``text_limit`` bytes in all) for ``request.form_data``; file parts are written
-    out to ``files_to`` piece by piece."""
-
-    def __init__(self, request, boundary, files_to, text_limit):
-        from ._fields import FormData  # pylint: disable=import-outside-toplevel
-        from ._multipart import MultipartParser  # pylint: disable=import-outside-toplevel
-
-        self.request = request
-        self.parser = MultipartParser(boundary)
-        self.form = FormData(b"", request.headers, debug=request.server.debug)
-        self.files_to = files_to
-        self.text_left = text_limit
-        self.field = None
-        self.writer = None
-        self.path = None
-        self.size = 0
-
-    def write(self, piece):
-        from ._multipart import PART_BEGIN, PART_DATA, PART_END  # pylint: disable=import-outside-toplevel
-
-        for kind, value in self._parse(self.parser.feed, piece):
-            if kind == PART_DATA:
-                if self.writer is not None:
-                    self.writer.write(value)
-                    self.size += len(value)
-                elif self.field is not None:
-                    self.text_left -= len(value)
-                    if self.text_left < 0:
-                        raise HTTPError(413, "Form text fields larger than allowed")
-                    self.field.extend(value)
-            elif kind == PART_BEGIN:
-                self._begin(value)
-            elif kind == PART_END:
-                self._end(value)
-
-    def _begin(self, part):
-        self.size = 0
-        if not part.filename:  # a text field, or a file input left empty (filename="")
-            self.field = bytearray()
-            return
-        target = self.files_to
-        if isinstance(target, str):
-            self.path = target.rstrip("/") + "/" + safe_filename(part.filename)
-            self.writer = open(self.path, "wb")
-        else:
-            self.path = None
-            self.writer = target(self.request, part)
-
-    def _end(self, part):
-        from ._fields import File  # pylint: disable=import-outside-toplevel
-
-        if self.field is not None:
-            value = bytes(self.field)
-            self.field = None
-            if part.filename is not None:  # no file was chosen: an empty File, nothing written
-                upload = File(part.filename, part.content_type, value)
-                self.form.files._add_field_value(part.name, upload)  # pylint: disable=protected-access
-                return
-            try:
-                value = value.decode("utf-8")
-            except UnicodeError:
-                pass  # kept as bytes
-            self.form._add_field_value(part.name, value)  # pylint: disable=protected-access
-        elif self.writer is not None:
-            _close(self.writer)
-            self.writer = None
-            upload = File(part.filename, part.content_type, None, path=self.path, size=self.size)
-            self.form.files._add_field_value(part.name, upload)  # pylint: disable=protected-access
-            self.path = None
-
-    def close(self, request):
-        self._parse(self.parser.finish)
-        request._form_data = self.form  # pylint: disable=protected-access
-
-    @staticmethod
-    def _parse(step, *args):
-        """Runs a parser step; a malformed body is the client's error (400)."""
-        from ._multipart import MultipartError  # pylint: disable=import-outside-toplevel
-
-        try:
-            return step(*args)
-        except MultipartError as error:
-            raise HTTPError(400, str(error)) from None
-
-    def abort(self):
-        if self.writer is not None:
-            _close(self.writer, quietly=True)
-            _remove(self.path)
-            self.writer = None
-
-
-def safe_filename(name):
-    """The last component of a client-supplied file name, without anything that could
-    leave the upload directory or hide the file."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if char >= " " and char not in '<>:"|?*')
-    name = name.strip(" .")
-    return name or "upload"
 
 
 def _close(writer, quietly=False):

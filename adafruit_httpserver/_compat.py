@@ -120,6 +120,19 @@ def sendfile_fd(sock):
     return None
 
 
+def tidy_heap():
+    """On a small heap (MicroPython, CircuitPython) with less than half of it free, collects
+    garbage now. Called before a new client's long-lived objects are made: they then land
+    at the bottom of the heap rather than scattered through the free space above, which
+    would leave no room for a large buffer later (MicroPython never moves objects)."""
+    if CPYTHON:
+        return
+    import gc  # pylint: disable=import-outside-toplevel
+
+    if gc.mem_free() < gc.mem_alloc():
+        gc.collect()
+
+
 if hasattr(sys, "print_exception"):
     print_exception = sys.print_exception  # pylint: disable=no-member
 else:
@@ -143,7 +156,12 @@ def no_delay(sock, socket_source):
     separately from its body must not wait for the client's delayed ACK (~40 ms). Some
     runtimes' socket modules lack the names (6 and 1 are their values on Linux and lwIP)."""
     try:
-        sock.setsockopt(getattr(socket_source, "IPPROTO_TCP", 6), getattr(socket_source, "TCP_NODELAY", 1), 1)
+        # Attributes, not getattr() with names: MicroPython would intern those strings.
+        level, option = socket_source.IPPROTO_TCP, socket_source.TCP_NODELAY
+    except AttributeError:
+        level, option = 6, 1
+    try:
+        sock.setsockopt(level, option, 1)
     except (OSError, AttributeError, TypeError, ValueError):
         pass
 

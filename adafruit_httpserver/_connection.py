@@ -13,6 +13,19 @@ _LINGER_MS = const(1000)
 
 
 class Connection(Output):  # pylint: disable=too-many-instance-attributes
+    # Read from the class until a request sets them: each connection then keeps only the
+    # attributes it uses, which is RAM on a board holding many streams and websockets.
+    body = None  # a body being received into memory
+    body_got = 0
+    remaining = 0  # bytes of a streamed body still to come
+    sink = None  # where a streamed body goes
+    decoder = None  # a chunked body's decoder
+    producer = None  # the rest of a response body, pulled as the socket takes it
+    finishing = False
+    linger = False
+    served = 0  # responses completed on this connection
+    backlog = STREAM_BACKLOG  # most output a long-lived stream may leave unsent
+
     def __init__(self, engine, sock, address, now, handshaking=False):
         self.engine = engine
         self.server = engine.server
@@ -30,22 +43,12 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         self.response = None
         self.handler = None
         self.params = None
-        self.body = None
-        self.body_got = 0
-        self.remaining = 0
-        self.sink = None
-        self.decoder = None
         self.out = []
         self.out_offset = 0
         self.out_bytes = 0
-        self.producer = None
         self.keep_alive = True
         self.head_only = False
         self.head_sent = False
-        self.finishing = False
-        self.linger = False
-        self.backlog = STREAM_BACKLOG  # most output a long-lived stream may leave unsent
-        self.served = 0  # responses completed on this connection
         self.ready = 0  # readiness reported by the engine's poller
         self.key = None
         self.watching = 0
@@ -162,10 +165,10 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         """Returns True once the whole body has arrived. Exceptions from a sink (the
         route's writer) propagate; client errors are answered here."""
         try:
-            if self.decoder is not None:
-                return self._read_chunked(now)
-            if self.sink is not None:
-                return self._read_to_sink(now)
+            if self.decoder is not None or self.sink is not None:
+                from ._body import read_in_pieces  # pylint: disable=import-outside-toplevel
+
+                return read_in_pieces(self, now)
         except _http.HTTPError as err:
             self.reject(err.status, err.message)
             return False
@@ -187,49 +190,6 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
             budget -= count
             self.last_recv = now
         return self.body_got == len(body)
-
-    def _read_to_sink(self, now):
-        budget = self.server._recv_budget
-        while self.remaining:
-            if not self.filled:
-                if budget <= 0 or not self._fill(now, len(self.buf)) or not self.filled:
-                    return False
-                budget -= self.filled
-            take = min(self.filled, self.remaining)
-            self.sink.write(memoryview(self.buf)[:take])
-            self._consume(take)
-            self.remaining -= take
-        return True
-
-    def _read_chunked(self, now):
-        decoder = self.decoder
-        budget = self.server._recv_budget
-        while True:
-            if self.filled:
-                try:
-                    consumed, payload = decoder.decode(memoryview(self.buf)[: self.filled])
-                except ValueError as err:
-                    self.reject(getattr(err, "status", 400), str(err))
-                    return False
-                if payload is not None:  # a view of buf: used before _consume moves it
-                    if self.sink is None:
-                        try:
-                            self.body.extend(payload)
-                        except MemoryError:
-                            self.reject(413, "Request body too large for the memory available")
-                            return False
-                    else:
-                        self.sink.write(payload)
-                self._consume(consumed)
-                if decoder.done:
-                    self.decoder = None
-                    return True
-                if consumed:
-                    continue
-            before = self.filled
-            if budget <= 0 or not self._fill(now, len(self.buf)) or self.filled == before:
-                return False
-            budget -= self.filled - before
 
     def take_body(self):
         body = self.body

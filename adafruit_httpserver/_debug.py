@@ -19,7 +19,7 @@ def _debug_started_server(server):
 def _debug_response_sent(response, elapsed_seconds):
     request = response._request
     client_ip = request.client_address[0] if request.client_address else "?"
-    query = str(request.query_params)
+    query = str(request.query_params) if request._query else ""  # (no query: no parser)
     target = request.path + ("?" + query if query else "")
     request_size = request._head_size + len(request._body or b"")
     status = response._status

@@ -60,7 +60,9 @@ class Dispatch:
                 client.reject(error.status, error.message)
                 return 0
             except Exception as error:  # pylint: disable=broad-except
-                answer = self._translate(request, error)
+                from ._answers import translate  # pylint: disable=import-outside-toplevel
+
+                answer = translate(self, request, error)
                 if answer is None:
                     self._fail(client, error, now)
                     raise
@@ -98,7 +100,9 @@ class Dispatch:
             from .authentication import check_authentication  # pylint: disable=import-outside-toplevel
 
             if not check_authentication(request, server._auths):
-                return None, self._unauthorized(request, server._auths), None
+                from ._answers import unauthorized  # pylint: disable=import-outside-toplevel
+
+                return None, unauthorized(request, server._auths), None
         method = request.method
         allowed = []
         fallback = None
@@ -118,7 +122,9 @@ class Dispatch:
         if not allowed:
             if server.root_path is None:
                 if method == OPTIONS and request.path == "*":
-                    return None, _options(request, self._all_methods()), None
+                    from ._answers import options  # pylint: disable=import-outside-toplevel
+
+                    return None, options(request, None, server._routes), None
                 return None, self._not_found(request, None), None
             if method in (GET, HEAD_METHOD):
                 return _serve_file, {}, None
@@ -128,7 +134,9 @@ class Dispatch:
         if OPTIONS not in allowed:
             allowed.append(OPTIONS)
         if method == OPTIONS:
-            return None, _options(request, allowed), None
+            from ._answers import options  # pylint: disable=import-outside-toplevel
+
+            return None, options(request, allowed), None
         answer = Response(
             request,
             "Method Not Allowed",
@@ -136,21 +144,6 @@ class Dispatch:
             headers={"Allow": ", ".join(sorted(allowed))},
         )
         return None, answer, None
-
-    def _all_methods(self):
-        names = [OPTIONS]
-        for route in self.server._routes:
-            for name in route.methods:
-                if name not in names:
-                    names.append(name)
-        if GET in names and HEAD_METHOD not in names:
-            names.append(HEAD_METHOD)
-        return names
-
-    def _unauthorized(self, request, auths):
-        from .authentication import challenge  # pylint: disable=import-outside-toplevel
-
-        return Response(request, status=(401, "Unauthorized"), headers={"WWW-Authenticate": challenge(auths)})
 
     def _not_found(self, request, error):
         if not self.server.debug:
@@ -160,21 +153,6 @@ class Dispatch:
         else:
             body = "File not found: %s" % request.path
         return Response(request, body, status=(404, "Not Found"))
-
-    def _translate(self, request, error):
-        """The answer for exceptions that mean a client error, else None."""
-        from . import exceptions  # pylint: disable=import-outside-toplevel
-
-        if isinstance(error, exceptions.AuthenticationError):
-            return self._unauthorized(request, getattr(error, "auths", None) or self.server._auths)
-        if isinstance(error, exceptions.InvalidPathError):
-            body = str(error) if self.server.debug else "Invalid path"
-            return Response(request, body, status=(403, "Forbidden"))
-        if isinstance(error, (exceptions.FileNotExistsError, exceptions.ServingFilesDisabledError)):
-            return self._not_found(request, error)
-        if request._client_error:
-            return Response(request, "Bad Request", status=(400, "Bad Request"))
-        return None
 
     def _dispatch(self, client, now):
         """Calls the handler and starts writing its response."""
@@ -200,7 +178,9 @@ class Dispatch:
                 try:
                     response = handler(request, **params)
                 except Exception as error:  # pylint: disable=broad-except
-                    response = self._translate(request, error)
+                    from ._answers import translate  # pylint: disable=import-outside-toplevel
+
+                    response = translate(self, request, error)
                     if response is None:
                         raise
             if response is None:
@@ -246,10 +226,6 @@ class Dispatch:
         else:
             client.reject(500, "Internal Server Error")
             client.flush(now)
-
-
-def _options(request, allowed):
-    return Response(request, status=(204, "No Content"), headers={"Allow": ", ".join(sorted(allowed))})
 
 
 def _serve_file(request):

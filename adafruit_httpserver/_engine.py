@@ -15,6 +15,7 @@ from ._compat import (
     send_some,
     ticks_diff,
     ticks_ms,
+    tidy_heap,
     would_block,
 )
 from ._connection import Connection
@@ -61,7 +62,7 @@ class Engine(Dispatch):
         # cannot starve the ones waiting (known only where the listening socket is watched).
         self.crowded = False
         self.last_tick = None
-        self.buffers = buffers  # one receive buffer per connection slot (see Server.start)
+        self.buffers = buffers  # receive buffers no connection is using (see Server.start)
         # A readiness poller where the runtime can watch these sockets (CPython,
         # MicroPython): poll() then touches only sockets that have something for it.
         # Without one (CircuitPython's socketpool), every socket is simply tried.
@@ -82,7 +83,7 @@ class Engine(Dispatch):
     def take_buffer(self):
         if self.buffers:
             return self.buffers.pop()
-        return bytearray(self.server.max_header_size)  # (limits changed after start())
+        return bytearray(self.server.max_header_size)
 
     def give_buffer(self, buffer):
         if len(self.buffers) < self.server.max_connections and len(buffer) == self.server.max_header_size:
@@ -170,8 +171,11 @@ class Engine(Dispatch):
 
     def _out_of_memory(self, client, now):
         """No room for this connection's next step (a fragmented board heap): answer it and
-        let it go, rather than fail every poll() from now on."""
-        if client.state != CLOSED:
+        let it go, rather than fail every poll() from now on. Once an answer is under way,
+        only closing is left (another one now would corrupt it)."""
+        if client.head_sent or client.finishing:
+            client.close()
+        elif client.state != CLOSED:
             client.reject(503, "Server out of memory")
             client.flush(now)
         return 0
@@ -230,6 +234,7 @@ class Engine(Dispatch):
                     _refuse(victim.sock, None)
                 victim.close()
                 self.clients.remove(victim)
+            tidy_heap()
             try:
                 sock.setblocking(False)
                 no_delay(sock, server._socket_source)
@@ -283,7 +288,7 @@ class Engine(Dispatch):
     def rejected(self, client, status):
         if self.server.debug:
             address = client.address[0] if client.address else "?"
-            print('%s -- "%d %s"' % (address, status, _http.REASONS.get(status, "")))
+            print('%s -- "%d %s"' % (address, status, _http.reason(status, "")))
 
     def note_socket_error(self, error):
         if self.server.debug:
@@ -314,26 +319,3 @@ def _implementation_version():
     import sys  # pylint: disable=import-outside-toplevel
 
     return tuple(sys.implementation.version)
-
-
-def create_ssl_context(certfile, keyfile):
-    """The TLS server context for ``Server(https=True)``, per runtime."""
-    try:
-        import ssl  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        ssl = None
-    if ssl is None or not hasattr(ssl, "SSLContext"):
-        raise NotImplementedError("SSL not available on this platform")
-    if certfile is None or keyfile is None:
-        raise ValueError("Both certfile and keyfile must be specified for HTTPS")
-    if CIRCUITPYTHON:
-        context = ssl.create_default_context()
-        context.load_verify_locations(cadata="")
-    elif hasattr(ssl, "create_default_context"):
-        context = ssl.create_default_context(purpose=ssl.Purpose.CLIENT_AUTH)
-        context.verify_mode = ssl.CERT_NONE
-        context.check_hostname = False
-    else:  # MicroPython
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certfile, keyfile)
-    return context

@@ -141,7 +141,7 @@ class FormData(_IXSSSafeFieldStorage):
 
     def _parse_text_plain(self, data):
         for line in _decode_utf8(data).split("\n"):
-            if line and line[-1] == "\r":
+            if line.endswith("\r"):
                 line = line[:-1]
             equals = line.find("=")
             if equals < 0:
@@ -251,7 +251,7 @@ def parse_cookies(header):
         name, sep, value = piece.strip().partition("=")
         if sep and name:
             value = value.strip()
-            if len(value) > 1 and value[0] == value[-1] == '"':
+            if len(value) > 1 and value.startswith('"') and value.endswith('"'):
                 value = value[1:-1]
             cookies[name.strip()] = value
     return cookies

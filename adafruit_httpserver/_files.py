@@ -1,4 +1,4 @@
-"""Static files (``FileResponse``, ``serve_path``) and MJPEG streams, loaded on first use.
+"""Static files (``FileResponse``, ``serve_path``), loaded on first use.
 
 ``FileResponse`` sends a file paced by the client, in ``buffer_size`` reads (on CPython
 the kernel sends it with ``os.sendfile`` where the socket allows: ``_sendfile``), with:
@@ -23,32 +23,28 @@ the kernel sends it with ``os.sendfile`` where the socket allows: ``_sendfile``)
   connection (a truncated body, never a wrong one).
 
 Only a 200 takes part in conditional requests and ranges (a custom 404 page is sent as
-it is). With ``safe`` (the default), symlinks leaving the root give 404 on CPython; the
+it is); their code (``_conditional``) loads only for requests that carry such headers. With ``safe`` (the default), symlinks leaving the root give 404 on CPython; the
 MicroPython and CircuitPython ``os`` cannot resolve links (boards' FAT has none)."""
 
 import os
+import sys
 
 from ._compat import CPYTHON, sendfile_fd
-from ._static import (
-    EPOCH_OFFSET,
-    UNSATISFIABLE,
-    check_path,
-    clock_is_real,
-    etag_matches,
-    http_date,
-    if_range_matches,
-    make_etag,
-    parse_http_date,
-    parse_range,
-    within_root,
-)
+from ._static import EPOCH_OFFSET, check_path, clock_is_real, http_date, make_etag, within_root
 from .exceptions import FileNotExistsError
+from ._stream import drop, stream
 from .response import Response
-from ._responses import stream
-from .status import OK_200, Status
+from .status import OK_200
 
 _CPYTHON_MIN_BUFFER = 65536  # larger reads are much faster on CPython
 _UNSET = object()
+# The types of the files a board serves most, as in MIMETypes' table: answered without
+# loading that table (~100 strings) while nothing has imported it, so nothing has changed it.
+COMMON_TYPES = (
+    " .html text/html .htm text/html .css text/css .js text/javascript .mjs text/javascript"
+    " .json application/json .txt text/plain .png image/png .jpg image/jpeg .jpeg image/jpeg"
+    " .gif image/gif .svg image/svg+xml .ico image/vnd.microsoft.icon .bin application/octet-stream "
+)
 
 
 class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many-instance-attributes
@@ -80,11 +76,6 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
             filename += "index.html"
         root = _root(root_path, request)
         self._path = path = _join(root, filename)
-        if not content_type:
-            from .mime_types import MIMETypes  # pylint: disable=import-outside-toplevel
-
-            content_type = MIMETypes.get_for_filename(filename)
-        self._content_type = content_type
         self._buffer_size = max(buffer_size, _CPYTHON_MIN_BUFFER) if CPYTHON else buffer_size
         self._head_only = head_only or request.method == "HEAD"
         self._encoding = None
@@ -96,13 +87,16 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
             and "Content-Encoding" not in self._headers
             and _size(path + ".gz") is not None
         ):
+            from ._conditional import accepts_gzip  # pylint: disable=import-outside-toplevel
+
             self._vary = True
-            accepted = _accepts_gzip(request.headers.get("Accept-Encoding"))
+            accepted = accepts_gzip(request.headers.get("Accept-Encoding"))
             if accepted or (chosen is None and accepted is None):
                 chosen = path + ".gz"
                 self._encoding = "gzip"
         if chosen is None or (safe and not within_root(root, chosen)):
             raise FileNotExistsError(path)
+        self._content_type = content_type or _content_type(filename)
         self._file = chosen
         self._file_size = _size(chosen)  # recorded now as in 4.8.2; taken again when sent
         if as_attachment:
@@ -147,31 +141,12 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
                 headers.set("Vary", str(vary) + ", Accept-Encoding")
         start, length = 0, size
         request = self._request
-        if self._status.code == 200:
-            asked = request.headers
-            tags = ", ".join(asked.get_list("If-None-Match"))
-            if tags:
-                fresh = etag_matches(tags, etag)
-            else:
-                since = asked.get("If-Modified-Since")
-                since = parse_http_date(since) if since and stamp else None
-                fresh = since is not None and modified <= since
-            span = None
-            if fresh:
-                self._status = Status(304, "Not Modified")
-                length = None
-            elif asked.get("Range") and request.method == "GET":
-                if_range = asked.get("If-Range")
-                if if_range is None or if_range_matches(if_range, etag, stamp):
-                    span = parse_range(asked.get("Range"), size)
-            if span == UNSATISFIABLE:
-                self._status = Status(416, "Range Not Satisfiable")
-                headers.set("Content-Range", "bytes */%d" % size)
-                length = 0
-            elif span is not None:
-                start, length = span[0], span[1] - span[0] + 1
-                self._status = Status(206, "Partial Content")
-                headers.set("Content-Range", "bytes %d-%d/%d" % (span[0], span[1], size))
+        asked = request.headers
+        conditional = "if-none-match" in asked or "if-modified-since" in asked or "range" in asked
+        if conditional and self._status.code == 200:
+            from ._conditional import select  # pylint: disable=import-outside-toplevel
+
+            start, length = select(self, size, modified, etag, stamp)
         self._send_headers(length, self._content_type)
         client = request._client
         if self._head_only or not length or (client is not None and client.head_only):
@@ -188,6 +163,22 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
 
                 client.producer = FileBody(self, handle, start, length, target, pieces)
         self._close_connection()
+
+
+def _content_type(filename):
+    """``MIMETypes.get_for_filename(filename)``."""
+    if "adafruit_httpserver.mime_types" not in sys.modules:
+        name = filename[filename.rfind("/") + 1 :]
+        dot = name.rfind(".")
+        if dot >= 0:
+            key = " " + name[dot:].lower() + " "
+            start = COMMON_TYPES.find(key)
+            if start >= 0:
+                start += len(key)
+                return COMMON_TYPES[start : COMMON_TYPES.find(" ", start)]
+    from .mime_types import MIMETypes  # pylint: disable=import-outside-toplevel
+
+    return MIMETypes.get_for_filename(filename)
 
 
 def _root(root_path, request):
@@ -218,41 +209,6 @@ def _size(path):
     return kind[1] if kind is not None and kind[0] == 0o100000 else None
 
 
-def _accepts_gzip(value):
-    """True/False: does this ``Accept-Encoding`` accept gzip? None when there is none."""
-    if value is None:
-        return None
-    star = False
-    for item in str(value).split(","):
-        parts = item.split(";")
-        coding = parts[0].strip().lower()
-        quality = 1.0
-        for parameter in parts[1:]:
-            name, _, number = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(number)
-                except ValueError:
-                    quality = 0.0
-        if coding in ("gzip", "x-gzip"):
-            return quality > 0
-        if coding == "*":
-            star = quality > 0
-    return star
-
-
-def _drop(response):
-    """Closes ``response``'s connection at once (a body that cannot be completed)."""
-    client = response._request._client
-    if client is None:
-        try:
-            response._request.connection.close()
-        except OSError:
-            pass
-    elif client.response is response:
-        client.close()
-
-
 def _pieces(response, handle, size, buffer_size):
     """Yields views of one reused buffer; the writer sends each before asking for the next."""
     buffer = bytearray(min(buffer_size, size) or 1)
@@ -261,7 +217,7 @@ def _pieces(response, handle, size, buffer_size):
         while size > 0:
             count = handle.readinto(view[: min(size, len(buffer))])
             if not count:  # the file shrank: never let a short body pass for a whole one
-                _drop(response)
+                drop(response)
                 return
             size -= count
             yield view[:count]
@@ -298,98 +254,3 @@ def serve_path(request):
             query = getattr(request, "_query", "")
             return Redirect(request, _quote_path(path + "/") + ("?" + query if query else ""), permanent=True)
     return FileResponse(request, filename=path, head_only=request.method == "HEAD")
-
-
-class MultipartMixedReplaceResponse(Response):
-    """An MJPEG (``multipart/x-mixed-replace``) stream: each frame replaces the previous
-    one, e.g. in an ``<img src="/stream">``. It stays open after the handler returns: keep
-    it in a list and feed it from your loop, like 4.8.2's video example::
-
-        streams = []
-
-        @server.route("/stream")
-        def stream_handler(request):
-            streams.append(MultipartMixedReplaceResponse(request))
-            return streams[-1]
-
-        while True:
-            server.poll()
-            frame = camera.take()  # JPEG bytes
-            for stream in list(streams):
-                if not stream.send_frame(frame):
-                    streams.remove(stream)  # gone or too slow
-
-    ``send_frame`` never blocks and never raises for a client that has gone: the frame is
-    queued and written by the next ``poll()`` calls. It returns False once the client has
-    gone or is more than 64 KB behind (the stream is then closed). A frame sent before
-    the handler returns goes out right after the headers."""
-
-    def __init__(  # pylint: disable=too-many-arguments
-        self, request, *, boundary=None, frame_content_type="image/jpeg", headers=None, cookies=None
-    ):
-        super().__init__(request, headers=headers, cookies=cookies)
-        if boundary is None:
-            try:
-                boundary = "frame-" + "".join(["%02x" % byte for byte in os.urandom(8)])
-            except (AttributeError, NotImplementedError, OSError):
-                boundary = "adafruit-httpserver-frame"
-        self.boundary = str(boundary)
-        self._frame_content_type = frame_content_type
-        self._content_type = "multipart/x-mixed-replace; boundary=" + self.boundary
-        self._headers.setdefault("Cache-Control", "no-cache, no-store, must-revalidate")
-        self._started = self._closed = False
-        self._early = None
-
-    @property
-    def closed(self):
-        """True once ``close()`` was called or the client has gone."""
-        client = self._request._client
-        if self._started and not self._closed and client is not None:
-            from ._states import CLOSED  # pylint: disable=import-outside-toplevel
-
-            self._closed = client.state == CLOSED or client.response is not self
-        return self._closed
-
-    def _send(self):
-        self._send_headers(None, self._content_type)
-        self._started = True
-        client = self._request._client
-        if client is not None and client.head_only:
-            self.close()
-        elif self._early is not None:
-            self.send_frame(*self._early)
-            self._early = None
-        # Not closed: the server keeps the connection open and writes our frames.
-
-    def send_frame(self, frame, content_type=None):
-        """Queues one frame (bytes-like); False once the client has gone or is too slow."""
-        if self.closed:
-            return False
-        if not self._started:
-            self._early = (bytes(frame), content_type)
-            return True
-        head = "--%s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (
-            self.boundary,
-            content_type or self._frame_content_type,
-            len(frame),
-        )
-        connection = self._request.connection
-        try:
-            self._send_bytes(connection, head.encode("utf-8"))
-            self._send_bytes(connection, frame)
-            self._send_bytes(connection, b"\r\n")
-        except OSError:
-            self._closed = True
-            _drop(self)
-            return False
-        return True
-
-    def close(self):
-        """Ends the stream with the closing boundary and closes the connection."""
-        if self._started and not self.closed:
-            try:
-                self._send_bytes(self._request.connection, ("--%s--\r\n" % self.boundary).encode("utf-8"))
-            except OSError:
-                pass
-        self._closed = True
-        self._close_connection()

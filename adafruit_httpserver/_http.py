@@ -1,5 +1,9 @@
 """Sans-IO HTTP/1.x pieces: finding and parsing a request head, deciding body framing and
-persistence, percent-decoding. Bytes in, values out; no sockets here."""
+persistence, percent-decoding. Bytes in, values out; no sockets here.
+
+Text from the client is sliced, never indexed or iterated character by character:
+MicroPython keeps every character it gets that way for good (it interns them), so a client
+sending new characters would fill a board's heap."""
 
 from ._compat import const
 from .headers import TOKEN_CHARS as _TOKEN, Headers
@@ -9,23 +13,20 @@ NO_BODY = const(0)
 LENGTH = const(1)
 CHUNKED = const(2)
 
-REASONS = {
-    100: "Continue",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    408: "Request Timeout",
-    411: "Length Required",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    416: "Range Not Satisfiable",
-    417: "Expectation Failed",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    503: "Service Unavailable",
-    505: "HTTP Version Not Supported",
-}
+# Reason phrases of the answers the server makes itself (one string: a dict would cost
+# more RAM on a board).
+_REASONS = (
+    "|100 Continue|400 Bad Request|404 Not Found|405 Method Not Allowed|408 Request Timeout"
+    "|411 Length Required|413 Content Too Large|414 URI Too Long|416 Range Not Satisfiable"
+    "|417 Expectation Failed|431 Request Header Fields Too Large|500 Internal Server Error"
+    "|501 Not Implemented|503 Service Unavailable|505 HTTP Version Not Supported|"
+)
+
+
+def reason(status, default="Error"):
+    """The reason phrase for ``status``, or ``default``."""
+    start = _REASONS.find("|%d " % status)
+    return _REASONS[start + 5 : _REASONS.find("|", start + 1)] if start >= 0 else default
 
 
 class HTTPError(ValueError):
@@ -47,8 +48,8 @@ def _has_control(value):
     """True when ``value`` holds a control character other than tab (or DEL)."""
     if _isprintable is not None and _isprintable(value):
         return False  # the common case, checked in C where the runtime can
-    for char in value:
-        if char < " " and char != "\t" or char == "\x7f":
+    for byte in value.encode("utf-8"):  # (UTF-8 sequences have no byte below 0x80)
+        if byte < 32 and byte != 9 or byte == 127:
             return True
     return False
 
@@ -80,7 +81,7 @@ def parse_head(data):
     crlf = text.count("\n") == text.count("\r\n")  # no bare-LF line endings
     lines = text.split("\r\n") if crlf else text.split("\n")
     request_line = lines[0]
-    if request_line[-1:] == "\r":
+    if request_line.endswith("\r"):
         request_line = request_line[:-1]
     parts = request_line.split(" ")
     if len(parts) != 3:
@@ -88,16 +89,17 @@ def parse_head(data):
     method, target, version = parts
     if not method or method.strip(_TOKEN):
         raise HTTPError(400, "Malformed method")
-    if not target or not (target[0] == "/" or target == "*" or "://" in target):
+    if not target or not (target.startswith("/") or target == "*" or "://" in target):
         raise HTTPError(400, "Malformed request target")
     if "\t" in target or _has_control(target):  # (no spaces: the line was split on them)
         raise HTTPError(400, "Malformed request target")
     if version != "HTTP/1.1" and version != "HTTP/1.0":
-        if len(version) != 8 or not version.startswith("HTTP/") or version[6] != ".":
+        major, dot, minor = version[5:6], version[6:7], version[7:8]
+        if len(version) != 8 or not version.startswith("HTTP/") or dot != ".":
             raise HTTPError(400, "Malformed HTTP version")
-        if not (version[5].isdigit() and version[7].isdigit()):
+        if not (major.isdigit() and minor.isdigit()):
             raise HTTPError(400, "Malformed HTTP version")
-        if version[5] != "1":
+        if major != "1":
             raise HTTPError(505, "Only HTTP/1.0 and HTTP/1.1 are supported")
     headers = Headers()
     # Filled here directly rather than through Headers.add: this runs for every request.
@@ -106,14 +108,14 @@ def parse_head(data):
     names = headers._names  # pylint: disable=protected-access
     for index in range(1, len(lines)):
         line = lines[index]
-        if not crlf and line[-1:] == "\r":
+        if not crlf and line.endswith("\r"):
             line = line[:-1]
         if not line:
             continue
         colon = line.find(":")
         name = line[:colon]
         if colon <= 0 or name.strip(_TOKEN):
-            if line[0] in " \t":
+            if line.startswith(" ") or line.startswith("\t"):
                 raise HTTPError(400, "Obsolete header line folding is not accepted")
             raise HTTPError(400, "Malformed header line")
         if _has_control(line):  # (the name is a token: this looks at the value)

@@ -94,19 +94,19 @@ def parse_options(value):
             continue
         name = value[index:equals].strip().lower()
         index = equals + 1
-        while index < end and value[index] in " \t":
+        while index < end and value[index : index + 1] in " \t":
             index += 1
-        if index < end and value[index] == '"':
+        if value.startswith('"', index):
             index += 1
             chars = []
             while index < end:
-                char = value[index]
+                char = value[index : index + 1]
                 if char == '"':
                     index += 1
                     break
-                if char == "\\" and index + 1 < end and value[index + 1] in '"\\':
+                if char == "\\" and value[index + 1 : index + 2] in ('"', "\\"):
                     index += 1
-                    char = value[index]
+                    char = value[index : index + 1]
                 chars.append(char)
                 index += 1
             param = "".join(chars)

@@ -171,7 +171,7 @@ class Output:
 
     def reject(self, status, message):
         """Answers a request that cannot be served, then closes."""
-        reason = _http.REASONS.get(status, "Error")
+        reason = _http.reason(status)
         body = (message or reason).encode("utf-8")
         head = "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n" % (status, reason)
         head += "Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)

@@ -1,27 +1,10 @@
-"""The smaller response classes, loaded on first use: ``JSONResponse``, ``Redirect`` and
-``ChunkedResponse`` (all importable from ``adafruit_httpserver.response``)."""
+"""``Redirect`` and ``ChunkedResponse`` (importable from ``adafruit_httpserver.response``),
+loaded on first use, and ``send_all`` for sockets the server does not manage."""
 
 from ._compat import EPIPE, send_some, ticks_diff, ticks_ms
 from ._http import check_header
 from .response import Response
 from .status import OK_200
-
-
-def stream(response, pieces):
-    """Sends an iterable of byte strings as the rest of ``response``'s body, pulled piece by
-    piece as the client reads (across ``poll()`` calls)."""
-    client = response._request._client
-    if client is not None and client.response is response:
-        client.producer = _counted(response, pieces)
-    else:
-        for piece in pieces:
-            response._send_bytes(response._request.connection, piece)
-
-
-def _counted(response, pieces):
-    for piece in pieces:
-        response._size += len(piece)
-        yield piece
 
 
 def send_all(conn, buffer, timeout_ms=10000):
@@ -35,21 +18,6 @@ def send_all(conn, buffer, timeout_ms=10000):
             start = ticks_ms()
         elif ticks_diff(ticks_ms(), start) > timeout_ms:
             raise OSError(EPIPE, "send timed out")
-
-
-class JSONResponse(Response):  # pylint: disable=too-few-public-methods
-    """Sends ``data`` serialised as JSON (``application/json``)."""
-
-    def __init__(self, request, data, *, headers=None, cookies=None, status=OK_200):
-        super().__init__(request, headers=headers, cookies=cookies, status=status)
-        self._data = data
-
-    def _send(self):
-        import json  # pylint: disable=import-outside-toplevel
-
-        self._body = json.dumps(self._data).encode("utf-8")
-        self._content_type = "application/json"
-        super()._send()
 
 
 class Redirect(Response):  # pylint: disable=too-few-public-methods
@@ -110,6 +78,8 @@ class ChunkedResponse(Response):  # pylint: disable=too-few-public-methods
         self._headers.setdefault("Transfer-Encoding", "chunked")
 
     def _send(self):
+        from ._stream import stream  # pylint: disable=import-outside-toplevel
+
         if self._request.http_version == "HTTP/1.0":
             # HTTP/1.0 has no chunked coding: send the bare body and close to end it.
             self._headers.set("Transfer-Encoding", None)

@@ -43,9 +43,9 @@ class FileBody:
                 return 0
             raise
         if not sent:  # the file shrank: never let a short body pass for a whole one
-            from ._files import _drop  # pylint: disable=import-outside-toplevel
+            from ._stream import drop  # pylint: disable=import-outside-toplevel
 
-            _drop(self._response)
+            drop(self._response)
             return 0
         self._offset += sent
         self.left -= sent

@@ -67,22 +67,22 @@ def header_parameter(text, parameter):
     start = 0
     while start < length:
         end = start
-        while end < length and text[end] not in "=;":
+        while end < length and text[end : end + 1] not in "=;":
             end += 1
-        if end >= length or text[end] == ";":
+        if end >= length or text.startswith(";", end):
             start = end + 1
             continue
         name = text[start:end].strip().lower()
         end += 1
-        while end < length and text[end] in " \t":
+        while end < length and text[end : end + 1] in " \t":
             end += 1
-        if end < length and text[end] == '"':
+        if text.startswith('"', end):
             end += 1
             chars = []
             while end < length:
-                char = text[end]
+                char = text[end : end + 1]
                 if char == "\\" and end + 1 < length:
-                    chars.append(text[end + 1])
+                    chars.append(text[end + 1 : end + 2])
                     end += 2
                     continue
                 end += 1

@@ -1,15 +1,17 @@
 """Sans-IO WebSocket (RFC 6455) frame codec, server side: bytes in, events out.
 
-``FrameParser(max_message_size=4096, max_fragments=16, buffer_size=1024)`` takes client
-bytes split in any way: ``view = p.writable()`` (a memoryview into its own buffer, for
-``recv_into``/``readinto``) then ``p.commit(n)``; or ``p.feed(data)`` (parsed in place, no
-copy: leave ``data`` alone until ``next_event()`` has returned None). ``p.next_event()``
-returns an event, or None once all input is consumed (a partial frame is kept, W58).
+``FrameParser(max_message_size=4096, max_fragments=16)`` takes client bytes split in any
+way: ``p.feed(data)`` hands them over, parsed in place (no copy: leave ``data`` alone until
+``next_event()`` has returned None, or call ``p.keep_pending()`` to reuse it sooner).
+``p.next_event()`` returns an event, or None once all input is consumed (a partial frame is
+kept, W58). The parser owns no receive buffer: the caller reads into whatever buffer it
+has (the server lends its own), so an idle connection holds none.
 
-Events: ``Message(data)`` (``str`` for TEXT, ``bytes`` for BINARY), ``Ping(payload)``,
-``Pong(payload)``, ``Close(code, reason)`` (code None for an empty close frame) and
-``Failure(code, reason)``: send ``encode_close(code)`` and drop the connection. After
-Close or Failure ``done`` is true and later input is ignored.
+Events are tuples whose first item says what happened (plain tuples: a class per event
+would cost a board several KB): ``(TEXT, str)`` and ``(BINARY, bytes)`` for a complete
+message, ``(PING, payload)``, ``(PONG, payload)``, ``(CLOSE, code, reason)`` (code None for
+an empty close frame) and ``(FAILURE, code, reason)``: send ``encode_close(code)`` and drop
+the connection. After CLOSE or FAILURE ``done`` is true and later input is ignored.
 
 Failures: 1002 for unmasked frames, RSV bits, reserved opcodes, fragmented or >125-byte
 control frames, CONT without a message, TEXT/BINARY inside a fragmented message, 64-bit
@@ -23,7 +25,8 @@ Close codes: 1000-1003, 1007-1011, 1012-1014 (IANA: Service Restart, Try Again L
 Gateway) and 3000-4999 are valid; 1004-1006, 1015, 1016-2999 and the rest are not.
 
 Also: ``encode_frame``/``encode_header``/``encode_close`` (server frames, never masked),
-``accept_key``, ``valid_key``, ``is_valid_close_code``, ``unmask``, ``Utf8Validator``.
+``accept_key``, ``valid_key``, ``is_valid_close_code``, ``unmask``, ``utf8_state`` (an
+incremental UTF-8 check) and ``valid_utf8``.
 """
 
 import binascii
@@ -38,6 +41,7 @@ BINARY = const(2)
 CLOSE = const(8)
 PING = const(9)
 PONG = const(10)
+FAILURE = const(-1)  # an event kind, not an opcode
 
 NORMAL_CLOSURE = const(1000)
 GOING_AWAY = const(1001)
@@ -46,71 +50,6 @@ INVALID_DATA = const(1007)
 POLICY_VIOLATION = const(1008)
 MESSAGE_TOO_BIG = const(1009)
 INTERNAL_ERROR = const(1011)
-
-
-class _Event:
-    _names: tuple = ()
-
-    def _values(self):
-        return tuple(getattr(self, name) for name in self._names)
-
-    def __eq__(self, other):
-        if type(self) is not type(other):
-            return False
-        for mine, theirs in zip(self._values(), other._values()):
-            if type(mine) is not type(theirs) or mine != theirs:  # Message("a") != Message(b"a")
-                return False
-        return True
-
-    def __ne__(self, other):
-        return not self.__eq__(other)
-
-    def __repr__(self):
-        return "%s(%s)" % (type(self).__name__, ", ".join(repr(v) for v in self._values()))
-
-
-class Message(_Event):
-    """A complete message: ``data`` is ``str`` (TEXT) or ``bytes`` (BINARY)."""
-
-    _names = ("data",)
-
-    def __init__(self, data):
-        self.data = data
-
-    @property
-    def opcode(self):
-        return TEXT if isinstance(self.data, str) else BINARY
-
-
-class _Control(_Event):
-    _names = ("payload",)
-
-    def __init__(self, payload=b""):
-        self.payload = payload
-
-
-class Ping(_Control):
-    pass
-
-
-class Pong(_Control):
-    pass
-
-
-class _Coded(_Event):
-    _names = ("code", "reason")
-
-    def __init__(self, code=None, reason=""):
-        self.code = code
-        self.reason = reason
-
-
-class Close(_Coded):
-    """The peer's close frame."""
-
-
-class Failure(_Coded):
-    """The peer broke the protocol: ``code`` is the close code to answer with."""
 
 
 # UTF-8 (RFC 3629) as a DFA. Byte classes: 0 ASCII, 1 80-8F, 2 90-9F, 3 A0-BF,
@@ -131,79 +70,66 @@ _TRANSITIONS = bytes(
     for c in "011112536748" "111111111111" "100011111111" "122211111111" "133311111111"
     "111211111111" "122111111111" "113311111111" "131111111111"
 )
-_REJECT = const(12)
+UTF8_REJECT = const(12)
 
 
-class Utf8Validator:
-    """Incremental UTF-8 check: ``feed(chunk)`` is False as soon as the bytes so far cannot
-    begin a valid text (overlongs, surrogates, > U+10FFFF, bad continuations); ``final()`` is
-    True when all of it is valid and complete. Chunks may split characters anywhere."""
+def utf8_state(state, data):
+    """Checks ``data`` as the continuation of a UTF-8 text whose check so far ended in
+    ``state`` (0 to start): returns the new state, 0 when everything so far is valid and
+    complete, ``UTF8_REJECT`` as soon as the bytes cannot begin a valid text (overlongs,
+    surrogates, > U+10FFFF, bad continuations), else a character is still open. Chunks may
+    split characters anywhere."""
+    size = len(data)
+    start = 0
+    # Finish a character left open by the previous chunk.
+    while state and state != UTF8_REJECT and start < size:
+        state = _TRANSITIONS[state + _CLASSES[data[start]]]
+        start += 1
+    if state == 0 and start < size:
+        state = _bulk(data, start, size)
+    return state
 
-    def __init__(self):
-        self._state = 0
 
-    def reset(self):
-        self._state = 0
+if CPYTHON:
 
-    def final(self):
-        return self._state == 0
+    def _bulk(data, start, size):
+        if not start and getattr(data, "isascii", None) and data.isascii():
+            return 0
+        # The C decoder checks up to a character the chunk cuts short; the DFA the rest.
+        cut = index = size
+        while index > max(start, size - 3):
+            index -= 1
+            byte = data[index]
+            if byte < 0x80:
+                break
+            if byte >= 0xC0:
+                if size - index < (2 if byte < 0xE0 else 3 if byte < 0xF0 else 4):
+                    cut = index
+                break
+        view = memoryview(data)
+        try:
+            str(view[start:cut], "utf-8")
+        except ValueError:
+            return UTF8_REJECT
+        state = 0
+        for byte in view[cut:]:
+            state = _TRANSITIONS[state + _CLASSES[byte]]
+        return state
 
-    def feed(self, data):
-        state = self._state
-        size = len(data)
-        start = 0
-        # Finish a character left open by the previous chunk.
-        while state and state != _REJECT and start < size:
-            state = _TRANSITIONS[state + _CLASSES[data[start]]]
-            start += 1
-        if state == 0 and start < size:
-            state = self._bulk(data, start, size)
-        self._state = state
-        return state != _REJECT
+else:
 
-    if CPYTHON:
-
-        @staticmethod
-        def _bulk(data, start, size):
-            if not start and getattr(data, "isascii", None) and data.isascii():
-                return 0
-            # The C decoder checks up to a character the chunk cuts short; the DFA the rest.
-            cut = index = size
-            while index > max(start, size - 3):
-                index -= 1
-                byte = data[index]
-                if byte < 0x80:
-                    break
-                if byte >= 0xC0:
-                    if size - index < (2 if byte < 0xE0 else 3 if byte < 0xF0 else 4):
-                        cut = index
-                    break
-            view = memoryview(data)
-            try:
-                str(view[start:cut], "utf-8")
-            except ValueError:
-                return _REJECT
-            state = 0
-            for byte in view[cut:]:
-                state = _TRANSITIONS[state + _CLASSES[byte]]
-            return state
-
-    else:
-
-        @staticmethod
-        def _bulk(data, start, size):
-            view = memoryview(data)[start:]
-            if max(view) < 0x80:
-                return 0
-            state = 0
-            for byte in view:
-                state = _TRANSITIONS[state + _CLASSES[byte]]
-            return state
+    def _bulk(data, start, size):
+        view = memoryview(data)[start:]
+        if max(view) < 0x80:
+            return 0
+        state = 0
+        for byte in view:
+            state = _TRANSITIONS[state + _CLASSES[byte]]
+        return state
 
 
 def valid_utf8(data):
-    validator = Utf8Validator()
-    return validator.feed(data) and validator.final()
+    return utf8_state(0, data) == 0
 
 
 _big_ints = True
@@ -214,7 +140,14 @@ _STEP = 65536 if CPYTHON else 512
 
 def unmask(data, mask, offset=0):
     """``data`` XOR the 4-byte ``mask``, starting ``offset`` bytes into the payload (masking
-    and unmasking are the same). ``bytes`` on CPython, ``bytearray`` elsewhere."""
+    and unmasking are the same), as a new ``bytearray``."""
+    out = bytearray(len(data))
+    unmask_into(out, 0, data, mask, offset)
+    return out
+
+
+def unmask_into(target, start, data, mask, offset=0):
+    """``unmask`` written into ``target`` from index ``start`` on."""
     global _big_ints  # pylint: disable=global-statement
     size = len(data)
     offset &= 3
@@ -223,10 +156,10 @@ def unmask(data, mask, offset=0):
         # One C-level XOR through big integers: milliseconds for megabytes.
         repeated = mask * ((size + 3) >> 2)
         value = int.from_bytes(data, "big") ^ int.from_bytes(memoryview(repeated)[:size], "big")
-        return value.to_bytes(size, "big")
+        target[start : start + size] = value.to_bytes(size, "big")
+        return
     # Elsewhere the same in 256-byte blocks (about 5x a plain loop on MicroPython, few
     # temporaries); without long integers, a plain loop.
-    out = bytearray(size)
     view = memoryview(data)
     done = 0
     if _big_ints and size >= 256:
@@ -234,24 +167,22 @@ def unmask(data, mask, offset=0):
             repeated = int.from_bytes(mask * 64, "big")
             while done + 256 <= size:
                 value = int.from_bytes(view[done : done + 256], "big") ^ repeated
-                out[done : done + 256] = value.to_bytes(256, "big")
+                target[start + done : start + done + 256] = value.to_bytes(256, "big")
                 done += 256
         except (OverflowError, ValueError, NotImplementedError):
             _big_ints = False
     for index in range(done, size):
-        out[index] = view[index] ^ mask[index & 3]
-    return out
+        target[start + index] = view[index] ^ mask[index & 3]
 
 
 class FrameParser:  # pylint: disable=too-many-instance-attributes
     """Client bytes in, events out: see the module docstring."""
 
-    def __init__(self, max_message_size=4096, max_fragments=16, buffer_size=1024):
+    def __init__(self, max_message_size=4096, max_fragments=16):
         self.max_message_size = max_message_size
         self.max_fragments = max_fragments
-        self.buffer_size = buffer_size
         self.done = False
-        self._buffer = self._view = self._source = None
+        self._source = None
         self._pos = self._end = 0
         # Frame: header bytes, how many are needed for the current step (0: first two bytes,
         # 1: extended length, 2: mask, 3: payload), the payload left and its mask offset.
@@ -267,39 +198,13 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         # Message being assembled (opcode 0: none in progress).
         self._message_opcode = self._fragments = 0
         self._message = None
-        self._utf8 = Utf8Validator()
+        self._start = 0  # where the current frame's payload goes in _message
+        self._utf8 = 0  # utf8_state of the text message being received
 
     @property
     def in_message(self):
         """A data message has started but is not complete (for a fragment timeout)."""
         return self._message_opcode != 0
-
-    @property
-    def in_frame(self):
-        """Part of a frame has arrived but not all of it."""
-        return self._step == 3 or self._have > 0
-
-    def writable(self):
-        """Free space in the receive buffer (a memoryview) to read into, then ``commit(n)``."""
-        if self._buffer is None:
-            self._buffer = bytearray(self.buffer_size)
-            self._view = memoryview(self._buffer)
-        pending = self._end - self._pos
-        if pending <= 0 or self.done:  # a finished parser discards what is left
-            self._pos = self._end = 0
-        elif self._source is not self._view:
-            raise RuntimeError("call next_event() until it returns None first")
-        elif self._pos:
-            self._buffer[:pending] = bytes(self._view[self._pos : self._end])
-            self._pos, self._end = 0, pending
-        self._source = self._view
-        return self._view[self._end :]
-
-    def commit(self, count):
-        """Records ``count`` bytes read into the last ``writable()`` view."""
-        if self._buffer is None or self._source is not self._view:
-            raise RuntimeError("commit() must follow writable()")
-        self._end = min(self._end + count, len(self._buffer))
 
     def feed(self, data):
         """Hands over ``data`` (bytes-like) to be parsed in place."""
@@ -310,6 +215,14 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         self._source = memoryview(data)
         self._pos = 0
         self._end = len(data)
+
+    def keep_pending(self):
+        """Copies the input not parsed yet (left when ``next_event()`` returned an event
+        before the end of the fed data), so the caller may reuse the buffer it fed."""
+        if self._pos < self._end:
+            self._source = memoryview(bytes(self._source[self._pos : self._end]))
+            self._end -= self._pos
+            self._pos = 0
 
     def next_event(self):
         """The next event, or None when all input given so far is consumed."""
@@ -339,7 +252,7 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
             if event is None and self._step == 3 and not self._remaining:
                 event = self._frame_done()
         self._pos = pos
-        if (pos >= end or self.done) and self._source is not self._view:
+        if pos >= end or self.done:
             self._source = None  # let go of fed data
             self._pos = self._end = 0
         return event
@@ -348,7 +261,7 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         self.done = True
         self._message = self._control = None
         self._message_opcode = 0
-        return Failure(code, reason)
+        return FAILURE, code, reason
 
     def _first_two(self):
         byte0, byte1 = self._header[0], self._header[1]
@@ -380,7 +293,7 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
             self._message_opcode = opcode
             self._message = bytearray()
             self._fragments = 1
-            self._utf8.reset()
+            self._utf8 = 0
         if error:
             return self._fail(PROTOCOL_ERROR, error)
         if opcode < CLOSE and not fin and self._fragments >= self.max_fragments:
@@ -409,21 +322,33 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         total = length + (len(self._message) if self._opcode < CLOSE else 0)
         if total > self.max_message_size:
             return self._fail(MESSAGE_TOO_BIG, "message too big")
+        if self._opcode < CLOSE:
+            # Room for the whole payload at once, filled in place as it arrives: no buffer
+            # growing piece by piece (and moving about a fragmented board heap).
+            self._start = len(self._message)
+            if self._start:
+                self._message.extend(bytes(length))
+            else:
+                self._message = bytearray(length)
         self._remaining = length
         self._step = 2
         self._need = self._have + 4
         return None
 
     def _payload(self, chunk):
-        data = unmask(chunk, self._mask, self._offset)
-        self._offset += len(chunk)
-        self._remaining -= len(chunk)
+        size = len(chunk)
+        offset = self._offset
+        self._offset += size
+        self._remaining -= size
         if self._opcode >= CLOSE:
-            self._control.extend(data)
+            self._control.extend(unmask(chunk, self._mask, offset))
             return None
-        self._message.extend(data)
-        if self._message_opcode == TEXT and not self._utf8.feed(data):
-            return self._fail(INVALID_DATA, "invalid UTF-8 in a text message")
+        start = self._start + offset
+        unmask_into(self._message, start, chunk, self._mask, offset)
+        if self._message_opcode == TEXT:
+            self._utf8 = utf8_state(self._utf8, memoryview(self._message)[start : start + size])
+            if self._utf8 == UTF8_REJECT:
+                return self._fail(INVALID_DATA, "invalid UTF-8 in a text message")
         return None
 
     def _frame_done(self):
@@ -432,20 +357,18 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         if opcode >= CLOSE:
             payload = bytes(self._control)
             self._control = None
-            if opcode == PING:
-                return Ping(payload)
-            if opcode == PONG:
-                return Pong(payload)
+            if opcode != CLOSE:
+                return opcode, payload  # PING or PONG
             if not payload:
                 self.done = True
-                return Close(None, "")
+                return CLOSE, None, ""
             code = (payload[0] << 8) | payload[1]
             if not is_valid_close_code(code):
                 return self._fail(PROTOCOL_ERROR, "invalid close code %d" % code)
             if not valid_utf8(payload[2:]):
                 return self._fail(INVALID_DATA, "invalid UTF-8 in the close reason")
             self.done = True
-            return Close(code, str(payload[2:], "utf-8"))
+            return CLOSE, code, str(payload[2:], "utf-8")
         if not self._fin:
             return None
         message = self._message
@@ -453,10 +376,10 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         self._message = None
         self._message_opcode = self._fragments = 0
         if not text:
-            return Message(bytes(message))
-        if not self._utf8.final():
+            return BINARY, bytes(message)
+        if self._utf8:
             return self._fail(INVALID_DATA, "text message ends inside a character")
-        return Message(str(message, "utf-8"))
+        return TEXT, str(message, "utf-8")
 
 
 def is_valid_close_code(code):
@@ -537,13 +460,13 @@ _BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 def valid_key(key):
     """True when ``key`` is base64 of exactly 16 bytes (W56: an empty key is refused)."""
     if isinstance(key, (bytes, bytearray)):
-        key = "".join(chr(b) for b in key)
+        try:
+            key = bytes(key).decode("utf-8")
+        except UnicodeError:
+            return False
     if not isinstance(key, str):
         return False
     key = key.strip()
-    if len(key) != 24 or key[22:] != "==":
-        return False
-    for char in key[:22]:
-        if char not in _BASE64:
-            return False
-    return True
+    # strip() removes every base64 character from both ends: nothing is left exactly when
+    # all of them are (and no character of the key is taken one by one: see _http).
+    return len(key) == 24 and key[22:] == "==" and not key[:22].strip(_BASE64)

@@ -50,10 +50,13 @@ def _equal(given, expected):
 def _split(value):
     """``"Scheme  credentials "`` -> ``("scheme", "credentials")``."""
     value = value.strip()
-    for index in range(len(value)):
-        if value[index] in " \t":
-            return value[:index].lower(), value[index + 1 :].strip()
-    return value.lower(), ""
+    cut = value.find(" ")
+    tab = value.find("\t")
+    if cut < 0 or 0 <= tab < cut:
+        cut = tab
+    if cut < 0:
+        return value.lower(), ""
+    return value[:cut].lower(), value[cut + 1 :].strip()
 
 
 def _decode_basic(credentials):

@@ -20,6 +20,15 @@ class Request:  # pylint: disable=too-many-instance-attributes
     ``path`` is percent-decoded and normalised (``.``/``..``/``//`` resolved);
     ``query_params`` values are decoded too."""
 
+    # Read from the class until set: fewer attributes per request (RAM on a board).
+    _body = b""
+    _query_params = None
+    _cookies = None
+    _form_data = None
+    _client = None  # the server's connection, when the server made this request
+    _client_error = False  # a parse error of the body happened (a 400 if it escapes)
+    _head_size = 0
+
     def __init__(self, server, connection, client_address, raw_request=None):
         if raw_request is None:
             raise ValueError("raw_request cannot be None")
@@ -113,14 +122,7 @@ def _setup(request, server, connection, client_address, method, target, version,
         path = normalize_path(path)
     request.path = path
     request._query = query
-    request._query_params = None
     request.headers = headers
-    request._body = b""
-    request._cookies = None
-    request._form_data = None
-    request._client = None
-    request._client_error = False
-    request._head_size = 0
 
 
 def _from_parsed(server, client, method, target, version, headers, head_size):

@@ -1,11 +1,14 @@
-"""Responses. ``Response`` and the small ones live here; ``FileResponse``, ``SSEResponse``
-and ``Websocket`` are imported on first use (PEP 562), so a board that never serves files or
-websockets never pays for them."""
+"""Responses. ``Response`` lives here; the others are imported on first use (PEP 562), so a
+board that never serves files or websockets never pays for them."""
 
 from .headers import TOKEN_CHARS, Headers
 from .status import OK_200, Status
 
-_LAZY = "_responses JSONResponse Redirect ChunkedResponse\n_files FileResponse MultipartMixedReplaceResponse\nsse SSEResponse\nwebsocket Websocket"
+# module, then the classes it provides (one string: a dict would cost more RAM on a board)
+_LAZY = (
+    "_json_response JSONResponse\n_responses Redirect ChunkedResponse\n_files FileResponse\n"
+    "_mjpeg MultipartMixedReplaceResponse\nsse SSEResponse\nwebsocket Websocket"
+)
 
 
 def __getattr__(name):

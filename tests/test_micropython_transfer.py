@@ -31,7 +31,7 @@ import time
 
 import pytest
 
-from mp_lane import board_profiles as _profiles, free_port, mpy_cross_command, require_micropython
+from mp_lane import board_profiles as _profiles, compile_package, free_port, require_micropython
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join("tests", "mp_apps", "transfer_server.py")
@@ -43,29 +43,6 @@ requests = pytest.importorskip("requests")
 
 
 PROFILES = _profiles()
-
-
-def build_mpy(dest):
-    """Compiles the package to ``dest/adafruit_httpserver/*.mpy``; None if impossible."""
-    command = mpy_cross_command()
-    if command is None:
-        return None
-    source = os.path.join(ROOT, "adafruit_httpserver")
-    target = os.path.join(dest, "adafruit_httpserver")
-    os.makedirs(target)
-    for name in sorted(os.listdir(source)):
-        if not name.endswith(".py"):
-            continue
-        result = subprocess.run(
-            command + ["-o", os.path.join(target, name[:-3] + ".mpy"), os.path.join(source, name)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=60,
-            check=False,
-        )
-        if result.returncode != 0:
-            pytest.fail("mpy-cross failed on %s: %s" % (name, result.stdout.decode("utf-8", "replace")))
-    return dest
 
 
 def sha256_file(path):
@@ -141,17 +118,7 @@ def lanes():
     default = PROFILES.DEFAULT_PROFILE
     return [
         pytest.param("pico_w_micropython", PROFILES.lane_heapsize("pico_w_micropython"), False, id="pico_w_micropython"),
-        pytest.param(
-            default,
-            PROFILES.lane_heapsize(),
-            True,
-            id="lane-default-" + PROFILES.lane_heapsize(),
-            # Known gap, kept visible rather than removed: with FileResponse and streamed
-            # bodies loaded, the app's baseline after start() is ~112 KB of the ~129.5 KB a
-            # 128k heap leaves on this 64-bit port, and requests get 503 (out of memory).
-            # strict: the day it passes, this marker must go.
-            marks=pytest.mark.xfail(strict=True, reason="10 MB transfers do not fit a 128k heap on the 64-bit unix port yet"),
-        ),
+        pytest.param(default, PROFILES.lane_heapsize(), True, id="lane-default-" + PROFILES.lane_heapsize()),
     ]
 
 
@@ -162,7 +129,7 @@ def test_10mb_upload_and_download_in_bounded_heap(profile, heapsize, prefer_mpy)
     build = tempfile.mkdtemp(prefix="mp-transfer-mpy-")
     app = None
     try:
-        libdir = build_mpy(build) if prefer_mpy else None
+        libdir = compile_package(build) if prefer_mpy else None
         source = ".mpy (mpy-cross)" if libdir else ".py"
         download = os.urandom(SIZE)
         with open(os.path.join(folder, "download.bin"), "wb") as file:

@@ -70,8 +70,15 @@ def sent_total(calls):
     return sum(sent or 0 for _, _, sent in calls)
 
 
+def recorded(calls, total):
+    """Waits until the spy has recorded ``total`` bytes: the client may read the last bytes
+    before the server thread, back from ``os.sendfile``, has noted the call."""
+    return wait_until(lambda: sent_total(calls) >= total)
+
+
 def assert_one_pass(calls, start, count):
     """The calls sent ``count`` bytes from ``start``, each resuming where the last stopped."""
+    recorded(calls, count)
     position = start
     for offset, _, sent in calls:
         assert offset == position
@@ -154,6 +161,7 @@ def test_file_response_from_a_route_with_keep_alive(root, spy):
                 assert body == (data if path.endswith(".bin") else b"<h1>home</h1>")
         finally:
             conn.close()
+        recorded(spy, 2 * SIZE + len(b"<h1>home</h1>"))
         assert sent_total(spy) == 2 * SIZE + len(b"<h1>home</h1>")
         assert errors == []
 

@@ -20,11 +20,9 @@ Routes:
   plus ``now`` (in use at this request, after a collection), ``errors`` (exceptions out of
   ``poll()``), ``heap_total`` and ``implementation``.
 
-At 128k the modules are compiled from ``.py`` on the device: the order matters (the engine,
-loaded by ``start()``, first; then what streaming uses, ``_files`` and ``_body``), and the
-``FileResponse`` is given its content type so ``mime_types`` is never needed. Those modules
-are loaded before the baseline is taken, so the figures are what a transfer costs, not
-what a first import costs.
+The modules a transfer uses (``FileResponse``, ``_body``) are loaded before the baseline is
+taken, so the figures are what a transfer costs, not what a first import costs; the
+``FileResponse`` is given its content type, so ``mime_types`` is never needed.
 
 The poll loop samples too (every 8th iteration), so downloads, which have no writer, are
 measured while ``FileResponse`` streams. Prints ``READY <port>`` once listening. Runs on

@@ -6,9 +6,6 @@ makes a test fail instead of hanging."""
 import gc
 import time
 
-from adafruit_httpserver import Server
-from adafruit_httpserver.testing import SocketPool, TestClient
-
 
 def preload(*names):
     """Imports library modules that would otherwise load lazily during a test.
@@ -25,8 +22,13 @@ def preload(*names):
     gc.collect()
 
 
-# The engine is compiled on the first start(), and every test registers routes.
-preload("_engine", "route")
+# The engine is loaded by the first start(), and every test registers routes. The in-memory
+# pool first (the biggest module to compile from source), then leaves first, so that each
+# compile leaves its garbage where the next one reuses it.
+preload("testing", "_http", "request", "response", "_output", "_connection", "_dispatch", "_engine", "route")
+
+from adafruit_httpserver import Server  # noqa: E402  pylint: disable=wrong-import-position
+from adafruit_httpserver.testing import SocketPool, TestClient  # noqa: E402  pylint: disable=wrong-import-position
 
 try:
     _ticks_ms = time.ticks_ms  # MicroPython
@@ -55,19 +57,20 @@ def sleep_ms(ms):
         time.sleep(ms / 1000)
 
 
-def portable_dir():
-    """The absolute path of tests/portable (a directory that exists, for static files)."""
-    import os  # pylint: disable=import-outside-toplevel
-
-    here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-    if not here.startswith("/"):
-        here = os.getcwd() + "/" + here
-    return here
+_LAST = []  # the server make() started last
 
 
 def make(root_path=None, raise_errors=True, **limits):
-    """A started server on an in-memory pool and a ``TestClient`` driving it."""
+    """A started server on an in-memory pool and a ``TestClient`` driving it.
+
+    The server made before is stopped first (no test uses two at once): its connections
+    and receive buffers are let go even while the test still holds it, which a board-sized
+    heap needs. Receive buffers default to a board's size (``max_header_size`` 2048)."""
+    if _LAST:
+        _LAST.pop().stop()
+    limits.setdefault("max_header_size", 2048)
     server = Server(SocketPool(), root_path, **limits)
+    _LAST.append(server)
     return server, TestClient(server, raise_server_exceptions=raise_errors)
 
 
@@ -106,17 +109,6 @@ def is_closed(conn):
     """True once the server has closed its end (reads nothing: the window stays full)."""
     peer = conn.sock._peer  # pylint: disable=protected-access
     return peer is None or peer._closed  # pylint: disable=protected-access
-
-
-def head_of(raw):
-    """The status line and header lines of a raw response, as a list of str."""
-    end = raw.find(b"\r\n\r\n")
-    return raw[: end if end >= 0 else len(raw)].decode("utf-8").split("\r\n")
-
-
-def names_of(raw):
-    """Header names as they are on the wire, in order."""
-    return [line.split(":", 1)[0] for line in head_of(raw)[1:]]
 
 
 def request_bytes(method, path, headers=(), body=b"", version="HTTP/1.1"):

@@ -5,7 +5,8 @@ from unit import TestCase
 
 from test_files_support import answer, fetch, make_request, make_tree, remove_tree, write
 
-from adafruit_httpserver._static import clock_is_real, http_date, parse_http_date
+from adafruit_httpserver._conditional import parse_http_date
+from adafruit_httpserver._static import clock_is_real, http_date
 from adafruit_httpserver.response import FileResponse
 
 BODY = b"0123456789abcdefghij" * 5

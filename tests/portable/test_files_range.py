@@ -4,7 +4,8 @@ from unit import TestCase
 
 from test_files_support import fetch, make_tree, remove_tree
 
-from adafruit_httpserver._static import clock_is_real, http_date, parse_http_date
+from adafruit_httpserver._conditional import parse_http_date
+from adafruit_httpserver._static import clock_is_real, http_date
 
 BODY = bytes(range(256)) * 4  # 1024 bytes, every offset recognisable modulo 256
 

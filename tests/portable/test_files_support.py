@@ -1,53 +1,24 @@
-"""Shared set-up for the ``test_files_*`` modules (no tests here).
+"""Shared set-up for the ``test_files_*`` modules, and the tests of that set-up.
 
-Most modules send responses "directly": a ``Request`` whose connection is a ``Sink``, and
-no running server, so they load only the response code and fit the MicroPython 128k lane.
-``test_files_server`` drives the whole server through ``adafruit_httpserver.testing``.
+The modules send responses "directly": a ``Request`` whose connection is a ``Sink``, and
+no running server, so they load only the response code. ``test_server_files*`` drive the
+whole server through ``adafruit_httpserver.testing``.
 
 The library modules are imported first, leaves first, while the heap is still in one
 piece: compiling a module from source needs large temporary blocks, and a nested import
-keeps its importers alive meanwhile (in the 128k lane this order is what makes it fit)."""
+keeps its importers alive meanwhile."""
 
 import gc
 import os
 
-for _name in ("_http", "headers", "response", "_responses", "_static", "_files", "mime_types", "request"):
+for _name in ("_http", "headers", "response", "_static", "_files", "mime_types", "request"):
     gc.collect()
     __import__("adafruit_httpserver." + _name)
 gc.collect()
 
 from adafruit_httpserver.request import Request  # noqa: E402  pylint: disable=wrong-import-position
 
-
-def write(path, data):
-    with open(path, "wb") as handle:
-        handle.write(data)
-
-
-def make_tree(files):
-    """A new directory holding ``files`` ({"dir/name": bytes}); returns its path."""
-    base = "/tmp/ahs-files-" + "".join(["%02x" % byte for byte in os.urandom(6)])
-    os.mkdir(base)
-    for name in sorted(files):
-        parts = name.split("/")
-        for index in range(1, len(parts)):
-            try:
-                os.mkdir(base + "/" + "/".join(parts[:index]))
-            except OSError:
-                pass
-        write(base + "/" + name, files[name])
-    return base
-
-
-def remove_tree(path):
-    """Removes ``path`` recursively, never following symbolic links."""
-    for name in os.listdir(path):
-        full = path + "/" + name
-        if getattr(os, "lstat", os.stat)(full)[0] & 0o170000 == 0o040000:
-            remove_tree(full)
-        else:
-            os.remove(full)
-    os.rmdir(path)
+from tree_kit import make_tree, remove_tree, write  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 
 def request_bytes(method, path, headers=None):
@@ -130,7 +101,7 @@ from unit import TestCase  # noqa: E402  pylint: disable=wrong-import-position
 
 class TestFileHelpers(TestCase):
     def test_accept_encoding(self):
-        from adafruit_httpserver._files import _accepts_gzip  # pylint: disable=import-outside-toplevel
+        from adafruit_httpserver._conditional import accepts_gzip  # pylint: disable=import-outside-toplevel
 
         for value, expected in (
             (None, None),
@@ -148,7 +119,18 @@ class TestFileHelpers(TestCase):
             ("br, identity", False),
             ("gzip;q=nonsense", False),
         ):
-            self.assertEqual(_accepts_gzip(value), expected, value)
+            self.assertEqual(accepts_gzip(value), expected, value)
+
+    def test_common_types_are_those_of_the_table(self):
+        from adafruit_httpserver._files import COMMON_TYPES, _content_type  # pylint: disable=import-outside-toplevel
+        from adafruit_httpserver.mime_types import MIMETypes  # pylint: disable=import-outside-toplevel
+
+        words = COMMON_TYPES.split()
+        self.assertEqual(len(words) % 2, 0)
+        for index in range(0, len(words), 2):
+            self.assertEqual(MIMETypes.REGISTERED[words[index]], words[index + 1], words[index])
+        self.assertEqual(_content_type("dir/Page.HTML"), "text/html")
+        self.assertEqual(_content_type("a.tar.gz"), "application/gzip")  # from the table
 
     def test_location_quoting(self):
         from adafruit_httpserver._files import _quote_path  # pylint: disable=import-outside-toplevel

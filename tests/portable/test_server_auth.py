@@ -8,7 +8,7 @@ from server_kit import make, preload
 from adafruit_httpserver import Basic, Bearer, Response, Token, require_authentication
 from adafruit_httpserver.authentication import AuthenticationError
 
-preload("authentication", "_files", "_responses", "_static", "mime_types")
+preload("authentication", "_answers", "_files", "_static")
 
 
 def _basic(user, password):

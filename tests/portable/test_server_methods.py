@@ -2,9 +2,11 @@
 
 from unit import TestCase
 
-from server_kit import make
+from server_kit import make, preload
 
 from adafruit_httpserver import ChunkedResponse, GET, HEAD, JSONResponse, OPTIONS, POST, Response
+
+preload("_chunked", "_answers")
 
 
 def _allow(response):

@@ -3,7 +3,7 @@ header injection, and the four ``poll()`` results (§2.3, §8.4)."""
 
 from unit import TestCase
 
-from server_kit import head_of, make, names_of, request_bytes, since_ms, now_ms, sleep_ms
+from server_kit import make, request_bytes, since_ms, now_ms, sleep_ms
 
 from adafruit_httpserver import (
     CONNECTION_TIMED_OUT,
@@ -14,6 +14,17 @@ from adafruit_httpserver import (
     Redirect,
     Response,
 )
+
+
+def head_of(raw):
+    """The status line and header lines of a raw response, as a list of str."""
+    end = raw.find(b"\r\n\r\n")
+    return raw[: end if end >= 0 else len(raw)].decode("utf-8").split("\r\n")
+
+
+def names_of(raw):
+    """Header names as they are on the wire, in order."""
+    return [line.split(":", 1)[0] for line in head_of(raw)[1:]]
 
 
 class _Sub(Response):
