@@ -107,19 +107,6 @@ def send_some(sock, data):
     return sent or 0
 
 
-def sendfile_fd(sock):
-    """The descriptor ``os.sendfile`` can write to for ``sock``, or None where file bodies
-    must be read and sent: off CPython, and for sockets other than plain kernel ones
-    (TLS, the in-memory ``testing`` sockets)."""
-    if CPYTHON:
-        import os  # pylint: disable=import-outside-toplevel
-        import socket  # pylint: disable=import-outside-toplevel
-
-        if hasattr(os, "sendfile") and type(sock) is socket.socket:  # pylint: disable=unidiomatic-typecheck
-            return sock.fileno()
-    return None
-
-
 def tidy_heap():
     """On a small heap (MicroPython, CircuitPython) with less than half of it free, collects
     garbage now. Called before a new client's long-lived objects are made: they then land

@@ -29,7 +29,7 @@ MicroPython and CircuitPython ``os`` cannot resolve links (boards' FAT has none)
 import os
 import sys
 
-from ._compat import CPYTHON, sendfile_fd
+from ._compat import CPYTHON
 from ._static import EPOCH_OFFSET, check_path, clock_is_real, http_date, make_etag, within_root
 from .exceptions import FileNotExistsError
 from ._stream import drop, stream
@@ -155,7 +155,11 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
             if start:
                 handle.seek(start)
             pieces = _pieces(self, handle, length, self._buffer_size)
-            target = sendfile_fd(client.sock) if client is not None and client.response is self else None
+            target = None
+            if CPYTHON and client is not None and client.response is self:
+                from ._sendfile import socket_fd  # pylint: disable=import-outside-toplevel
+
+                target = socket_fd(client.sock)
             if target is None:
                 stream(self, pieces)
             else:

@@ -72,7 +72,7 @@ class Output:
                 if self.producer is None:
                     break
                 if getattr(self.producer, "zero_copy", False):
-                    sent = self._send_file(budget)
+                    sent = self.producer.send_to(self, budget)  # (CPython's os.sendfile)
                     if not sent:
                         break
                     self.last_send = now
@@ -102,7 +102,7 @@ class Output:
             try:
                 sent = send_some(self.sock, view)
             except OSError as exc:
-                self._send_failed(exc)
+                self.send_failed(exc)
                 return
             if not sent:
                 break
@@ -117,20 +117,7 @@ class Output:
         if self.finishing and not self.pending() and self.state == RESPOND:
             self._finished(now)
 
-    def _send_file(self, budget):
-        """Has the kernel send the next part of a file body (``_sendfile.FileBody``);
-        returns the count sent, 0 when nothing could be sent now."""
-        body = self.producer
-        try:
-            sent = body.transmit(budget)
-        except OSError as exc:
-            self._send_failed(exc)
-            return 0
-        if not body.left:
-            self.producer = None
-        return sent
-
-    def _send_failed(self, exc):
+    def send_failed(self, exc):
         if not peer_gone(exc):
             self.engine.note_socket_error(exc)
         self.close()

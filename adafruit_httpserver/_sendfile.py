@@ -1,15 +1,24 @@
 """Zero-copy file bodies for CPython: ``os.sendfile`` has the kernel send the file straight
-from the page cache, without the bytes passing through Python. Imported by ``_files`` only
-where ``_compat.sendfile_fd`` found a socket it can write to."""
+from the page cache, without the bytes passing through Python. Imported by ``_files`` on
+CPython only."""
 
 import errno
 import os
+import socket
 
 from ._compat import would_block
 
 # sendfile failing with one of these on the first call means it cannot work with this
 # socket or file (e.g. a file system without support): the body is read and sent instead.
 _UNSUPPORTED = (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK, errno.EOPNOTSUPP)
+
+
+def socket_fd(sock):
+    """The descriptor ``os.sendfile`` can write to for ``sock``, or None for sockets other
+    than plain kernel ones (TLS, the in-memory ``testing`` sockets)."""
+    if hasattr(os, "sendfile") and type(sock) is socket.socket:  # pylint: disable=unidiomatic-typecheck
+        return sock.fileno()
+    return None
 
 
 class FileBody:
@@ -28,6 +37,18 @@ class FileBody:
         self._offset = self._start = offset
         self._pieces = pieces
         self.left = count
+
+    def send_to(self, client, budget):
+        """Sends the next part to ``client`` (a connection): the count sent, 0 when nothing
+        could be sent now. A socket error closes the connection."""
+        try:
+            sent = self.transmit(budget)
+        except OSError as exc:
+            client.send_failed(exc)
+            return 0
+        if not self.left:
+            client.producer = None
+        return sent
 
     def transmit(self, budget):
         """Sends up to ``budget`` bytes; returns the count, 0 when nothing could be sent

@@ -108,10 +108,6 @@ class Headers(_IFieldStorage):
     def _key(self, field_name):
         return field_name.lower()
 
-    # `in` with the key computed inline: the server asks it several times per response.
-    def __contains__(self, field_name):
-        return field_name.lower() in self._storage
-
     def _copy_into(self, other):
         for key in self._keys:
             other._storage[key] = list(self._storage[key])  # pylint: disable=protected-access
