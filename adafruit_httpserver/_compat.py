@@ -109,9 +109,10 @@ def send_some(sock, data):
 
 def tidy_heap():
     """On a small heap (MicroPython, CircuitPython) with less than half of it free, collects
-    garbage now. Called before a new client's long-lived objects are made: they then land
-    at the bottom of the heap rather than scattered through the free space above, which
-    would leave no room for a large buffer later (MicroPython never moves objects)."""
+    garbage now. Called before a new client's long-lived objects are made, and before a
+    WebSocket message is assembled: these then find the free space in one piece, not
+    split by garbage and by what was made among it (MicroPython never moves objects, so a
+    board's heap could have room in all but no block large enough for a message)."""
     if CPYTHON:
         return
     import gc  # pylint: disable=import-outside-toplevel

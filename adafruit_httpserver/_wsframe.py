@@ -43,13 +43,11 @@ PING = const(9)
 PONG = const(10)
 FAILURE = const(-1)  # an event kind, not an opcode
 
-NORMAL_CLOSURE = const(1000)
-GOING_AWAY = const(1001)
-PROTOCOL_ERROR = const(1002)
-INVALID_DATA = const(1007)
-POLICY_VIOLATION = const(1008)
-MESSAGE_TOO_BIG = const(1009)
-INTERNAL_ERROR = const(1011)
+# Close codes the parser fails with (private: MicroPython folds them into the code).
+_PROTOCOL_ERROR = const(1002)
+_INVALID_DATA = const(1007)
+_POLICY_VIOLATION = const(1008)
+_MESSAGE_TOO_BIG = const(1009)
 
 
 # UTF-8 (RFC 3629) as a DFA. Byte classes: 0 ASCII, 1 80-8F, 2 90-9F, 3 A0-BF,
@@ -140,14 +138,7 @@ _STEP = 65536 if CPYTHON else 512
 
 def unmask(data, mask, offset=0):
     """``data`` XOR the 4-byte ``mask``, starting ``offset`` bytes into the payload (masking
-    and unmasking are the same), as a new ``bytearray``."""
-    out = bytearray(len(data))
-    unmask_into(out, 0, data, mask, offset)
-    return out
-
-
-def unmask_into(target, start, data, mask, offset=0):
-    """``unmask`` written into ``target`` from index ``start`` on."""
+    and unmasking are the same). ``bytes`` on CPython, ``bytearray`` elsewhere."""
     global _big_ints  # pylint: disable=global-statement
     size = len(data)
     offset &= 3
@@ -156,10 +147,10 @@ def unmask_into(target, start, data, mask, offset=0):
         # One C-level XOR through big integers: milliseconds for megabytes.
         repeated = mask * ((size + 3) >> 2)
         value = int.from_bytes(data, "big") ^ int.from_bytes(memoryview(repeated)[:size], "big")
-        target[start : start + size] = value.to_bytes(size, "big")
-        return
+        return value.to_bytes(size, "big")
     # Elsewhere the same in 256-byte blocks (about 5x a plain loop on MicroPython, few
     # temporaries); without long integers, a plain loop.
+    out = bytearray(size)
     view = memoryview(data)
     done = 0
     if _big_ints and size >= 256:
@@ -167,12 +158,13 @@ def unmask_into(target, start, data, mask, offset=0):
             repeated = int.from_bytes(mask * 64, "big")
             while done + 256 <= size:
                 value = int.from_bytes(view[done : done + 256], "big") ^ repeated
-                target[start + done : start + done + 256] = value.to_bytes(256, "big")
+                out[done : done + 256] = value.to_bytes(256, "big")
                 done += 256
         except (OverflowError, ValueError, NotImplementedError):
             _big_ints = False
     for index in range(done, size):
-        target[start + index] = view[index] ^ mask[index & 3]
+        out[index] = view[index] ^ mask[index & 3]
+    return out
 
 
 class FrameParser:  # pylint: disable=too-many-instance-attributes
@@ -197,8 +189,8 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         self._control = None
         # Message being assembled (opcode 0: none in progress).
         self._message_opcode = self._fragments = 0
-        self._message = None
-        self._start = 0  # where the current frame's payload goes in _message
+        self._message = None  # the unmasked pieces of the message being received
+        self._size = 0  # their total length
         self._utf8 = 0  # utf8_state of the text message being received
 
     @property
@@ -291,13 +283,14 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
             error = "new message inside a fragmented one"
         else:
             self._message_opcode = opcode
-            self._message = bytearray()
+            self._message = []
+            self._size = 0
             self._fragments = 1
             self._utf8 = 0
         if error:
-            return self._fail(PROTOCOL_ERROR, error)
+            return self._fail(_PROTOCOL_ERROR, error)
         if opcode < CLOSE and not fin and self._fragments >= self.max_fragments:
-            return self._fail(POLICY_VIOLATION, "too many fragments")
+            return self._fail(_POLICY_VIOLATION, "too many fragments")
         self._fin = fin
         self._opcode = opcode
         if length < 126:
@@ -311,44 +304,37 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         if self._need == 4:
             return self._set_length((header[2] << 8) | header[3])
         if header[2] & 0x80:
-            return self._fail(PROTOCOL_ERROR, "64-bit length with the top bit set")
+            return self._fail(_PROTOCOL_ERROR, "64-bit length with the top bit set")
         # Boards may lack long integers: a length of 2**30 or more is too big anyway.
         if header[2] | header[3] | header[4] | header[5] | (header[6] & 0xC0):
             if self.max_message_size < 0x40000000:
-                return self._fail(MESSAGE_TOO_BIG, "message too big")
+                return self._fail(_MESSAGE_TOO_BIG, "message too big")
         return self._set_length(int.from_bytes(header[2:10], "big"))
 
     def _set_length(self, length):
-        total = length + (len(self._message) if self._opcode < CLOSE else 0)
+        total = length + (self._size if self._opcode < CLOSE else 0)
         if total > self.max_message_size:
-            return self._fail(MESSAGE_TOO_BIG, "message too big")
-        if self._opcode < CLOSE:
-            # Room for the whole payload at once, filled in place as it arrives: no buffer
-            # growing piece by piece (and moving about a fragmented board heap).
-            self._start = len(self._message)
-            if self._start:
-                self._message.extend(bytes(length))
-            else:
-                self._message = bytearray(length)
+            return self._fail(_MESSAGE_TOO_BIG, "message too big")
         self._remaining = length
         self._step = 2
         self._need = self._have + 4
         return None
 
     def _payload(self, chunk):
-        size = len(chunk)
-        offset = self._offset
-        self._offset += size
-        self._remaining -= size
+        data = unmask(chunk, self._mask, self._offset)
+        self._offset += len(chunk)
+        self._remaining -= len(chunk)
         if self._opcode >= CLOSE:
-            self._control.extend(unmask(chunk, self._mask, offset))
+            self._control.extend(data)
             return None
-        start = self._start + offset
-        unmask_into(self._message, start, chunk, self._mask, offset)
+        # Kept as pieces, joined once at the end: a board's heap then needs one block the
+        # size of the message, not a buffer growing (and moving) with every piece.
+        self._message.append(data)
+        self._size += len(chunk)
         if self._message_opcode == TEXT:
-            self._utf8 = utf8_state(self._utf8, memoryview(self._message)[start : start + size])
+            self._utf8 = utf8_state(self._utf8, data)
             if self._utf8 == UTF8_REJECT:
-                return self._fail(INVALID_DATA, "invalid UTF-8 in a text message")
+                return self._fail(_INVALID_DATA, "invalid UTF-8 in a text message")
         return None
 
     def _frame_done(self):
@@ -364,9 +350,9 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
                 return CLOSE, None, ""
             code = (payload[0] << 8) | payload[1]
             if not is_valid_close_code(code):
-                return self._fail(PROTOCOL_ERROR, "invalid close code %d" % code)
+                return self._fail(_PROTOCOL_ERROR, "invalid close code %d" % code)
             if not valid_utf8(payload[2:]):
-                return self._fail(INVALID_DATA, "invalid UTF-8 in the close reason")
+                return self._fail(_INVALID_DATA, "invalid UTF-8 in the close reason")
             self.done = True
             return CLOSE, code, str(payload[2:], "utf-8")
         if not self._fin:
@@ -374,12 +360,12 @@ class FrameParser:  # pylint: disable=too-many-instance-attributes
         message = self._message
         text = self._message_opcode == TEXT
         self._message = None
-        self._message_opcode = self._fragments = 0
+        self._message_opcode = self._fragments = self._size = 0
         if not text:
-            return BINARY, bytes(message)
+            return BINARY, bytes(message[0]) if len(message) == 1 else b"".join(message)
         if self._utf8:
-            return self._fail(INVALID_DATA, "text message ends inside a character")
-        return TEXT, str(message, "utf-8")
+            return self._fail(_INVALID_DATA, "text message ends inside a character")
+        return TEXT, str(message[0] if len(message) == 1 else b"".join(message), "utf-8")
 
 
 def is_valid_close_code(code):

@@ -64,6 +64,16 @@ def _validate(path, append_slash):
 class Route:
     """A path with methods and a handler; see the module documentation for path syntax."""
 
+    # Read from the class unless a route says otherwise: an app's routes then keep only
+    # the attributes they use (RAM on a board).
+    max_body_size = None
+    body_to = None
+    files_to = None
+    append_slash = False
+    _pattern = None  # the regular expression, once path_pattern was read
+    _memoize = False  # several "...." in the path: matching remembers failed states
+    _literal = None  # the whole path, when it has no parameters or wildcards
+
     def __init__(  # pylint: disable=too-many-arguments
         self,
         path="",
@@ -77,18 +87,21 @@ class Route:
     ):
         _validate(path, append_slash)
         # Where the request body goes (see the Server.route documentation).
-        self.max_body_size = max_body_size
-        self.body_to = body_to
-        self.files_to = files_to
+        if max_body_size is not None:
+            self.max_body_size = max_body_size
+        if body_to is not None:
+            self.body_to = body_to
+        if files_to is not None:
+            self.files_to = files_to
+        if append_slash:
+            self.append_slash = append_slash
         self.path = path
         if isinstance(methods, (set, list, tuple, frozenset)):
             self.methods = set(methods)
         else:
             self.methods = {methods}
         self.handler = handler
-        self.append_slash = append_slash
         self.parameters_names = []
-        self._pattern = None
         # literal strings, parameter indexes (>= 0), _ONE and _REST
         tokens = []
         literal = ""
@@ -112,9 +125,10 @@ class Route:
         if literal:
             tokens.append(literal)
         self._tokens = tokens
-        self._memoize = rest_count > 1
-        # a path without parameters or wildcards matches by plain comparison
-        self._literal = tokens[0] if len(tokens) == 1 and isinstance(tokens[0], str) else None
+        if rest_count > 1:
+            self._memoize = True
+        if len(tokens) == 1 and isinstance(tokens[0], str):
+            self._literal = tokens[0]  # matched by a plain comparison
 
     def _match(self, path, position, token_index, values, failed):
         # pylint: disable=too-many-arguments

@@ -7,7 +7,7 @@ asyncio task. Frames are parsed incrementally by the sans-IO codec in ``_wsframe
 any split across TCP packets works; writes are queued and never block the server."""
 
 from . import _wsframe
-from ._compat import peer_gone, read_into, ticks_diff, ticks_ms
+from ._compat import peer_gone, read_into, ticks_diff, ticks_ms, tidy_heap
 from ._states import CLOSED
 from .response import Response
 from .status import Status
@@ -200,6 +200,9 @@ class Websocket(Response):  # pylint: disable=too-many-instance-attributes
             return 0
         if count is None:
             return 0
+        # A message is about to be assembled: on a small, busy heap, in a heap with the
+        # garbage of the last ones collected (see _compat.tidy_heap).
+        tidy_heap()
         self._parser.feed(view[:count])
         self._last_heard = ticks_ms()
         self._ping_sent = None

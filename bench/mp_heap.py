@@ -5,6 +5,8 @@
   way (``micropython.mem_total()`` delta: compiling the .py files is most of it) and the
   peak heap in use (``micropython.mem_peak()``), for ours and for 4.8.2 (which is tried at
   growing heap caps until it imports or the ladder ends; its errors are reported);
+* modules: what each part of the package retains once imported from .mpy, in the order an
+  app meets them (apps/mp_modules.py), with the interned-string count at the end;
 * serving: a MicroPython process serves the benchmark app; this CPython process makes
   real socket requests. The app's ``/mem`` route runs ``gc.collect()`` and returns the heap
   counters, so per-request allocation = (mem_total after N requests - before) / N, with
@@ -102,6 +104,28 @@ def measure_import(mp, heapsize, package_dir):
     res = parse_import(rc, out, err)
     res["heapsize"] = heapsize
     return res
+
+
+def measure_modules(mp, package_dir):
+    """Per-step retained heap from apps/mp_modules.py (package as .mpy, a roomy heap so
+    that every step imports)."""
+    rc, out, err = H.run_capture(
+        [mp, "-X", "heapsize=1m", os.path.join(H.APPS, "mp_modules.py"), package_dir],
+        timeout=60,
+        env=H.clean_env(),
+        cwd=H.APPS,
+    )
+    steps, qstr = [], None
+    for line in out.splitlines():
+        if line.startswith("STEP "):
+            label, added, total, modules = line[5:].split("|")
+            steps.append({"label": label, "added": int(added), "total": int(total), "modules": modules})
+        elif line.startswith("qstr pool:"):
+            qstr = dict(item.split("=") for item in line.split(":", 1)[1].strip().split(", "))
+    if not steps:
+        tail = (err or out).strip().splitlines()
+        return {"error": "micropython rc=%s: %s" % (rc, tail[-1] if tail else "no output")}
+    return {"steps": steps, "qstr": qstr}
 
 
 def _wait_line(proc, prefix, timeout):
@@ -343,6 +367,26 @@ def report(data):
         label = "serving (%s @%s)" % (serving.get("kind"), serving["heapsize"])
         rows.append([label, "error", "n/a", serving["error"][:60]])
     lines.append(H.table(["measure", "ours", "4.8.2", "method"], rows))
+    modules = data.get("modules")
+    if modules and "steps" in modules:
+        lines.append("")
+        lines.append(
+            "What each part retains, package as .mpy, in the order an app meets them (each step adds"
+            " to the ones before; a step that starts a new interned-string pool pays for it)"
+        )
+        lines.append(
+            H.table(
+                ["step", "retained", "in use after", "modules loaded"],
+                [[st["label"], _b(st["added"]), _b(st["total"]), st["modules"]] for st in modules["steps"]],
+            )
+        )
+        if modules.get("qstr"):
+            lines.append(
+                "interned strings after all steps: %s (%s B with their pools)"
+                % (modules["qstr"]["n_qstr"], H.fmt_num(int(modules["qstr"]["n_total_bytes"])))
+            )
+    elif modules:
+        lines.append("modules: " + modules["error"])
     notes = []
     if serving and "error" not in serving:
         notes.append(
@@ -422,6 +466,9 @@ def run(opts, log=print):
             else:
                 data[label]["mpy"] = import_ladder(mp, heapsize, mpy_root, profiles, log, label + " (.mpy)")
                 data[label]["mpy_root"] = mpy_root
+                if label == "ours":
+                    log("  modules: ours (.mpy) ...")
+                    data["modules"] = measure_modules(mp, mpy_root)
         # Serving: ours, from .mpy when that imports at the cap (as on a board), else from
         # .py at the smallest cap it imports at (labelled).
         ours = data.get("ours")
