@@ -92,7 +92,7 @@ def parse_head(data):
     method, target, version = parts
     if not is_token(method):
         raise HTTPError(400, "Malformed method")
-    if not target or not (target.startswith("/") or target == "*" or "://" in target):
+    if not (target[:1] == "/" or target == "*" or "://" in target):
         raise HTTPError(400, "Malformed request target")
     if "\t" in target or _has_control(target):  # (no spaces: the line was split on them)
         raise HTTPError(400, "Malformed request target")
@@ -105,11 +105,11 @@ def parse_head(data):
         raise HTTPError(505, "Only HTTP/1.0 and HTTP/1.1 are supported")
     headers = []
     for line in lines[1:]:
-        if line.endswith("\r"):
+        if line[-1:] == "\r":
             line = line[:-1]
         if not line:
             continue
-        if line.startswith(" ") or line.startswith("\t"):
+        if line[:1] in " \t":  # (line is not empty here)
             raise HTTPError(400, "Obsolete header line folding is not accepted")
         colon = line.find(":")
         name = line[:colon]
