@@ -81,7 +81,7 @@ def parse_head(data):
     crlf = text.count("\n") == text.count("\r\n")  # no bare-LF line endings
     lines = text.split("\r\n") if crlf else text.split("\n")
     request_line = lines[0]
-    if request_line.endswith("\r"):
+    if request_line[-1:] == "\r":
         request_line = request_line[:-1]
     parts = request_line.split(" ")
     if len(parts) != 3:
@@ -89,7 +89,7 @@ def parse_head(data):
     method, target, version = parts
     if not method or method.strip(_TOKEN):
         raise HTTPError(400, "Malformed method")
-    if not target or not (target.startswith("/") or target == "*" or "://" in target):
+    if not (target[:1] == "/" or target == "*" or "://" in target):
         raise HTTPError(400, "Malformed request target")
     if "\t" in target or _has_control(target):  # (no spaces: the line was split on them)
         raise HTTPError(400, "Malformed request target")
@@ -108,14 +108,14 @@ def parse_head(data):
     names = headers._names  # pylint: disable=protected-access
     for index in range(1, len(lines)):
         line = lines[index]
-        if not crlf and line.endswith("\r"):
+        if not crlf and line[-1:] == "\r":
             line = line[:-1]
         if not line:
             continue
         colon = line.find(":")
         name = line[:colon]
         if colon <= 0 or name.strip(_TOKEN):
-            if line.startswith(" ") or line.startswith("\t"):
+            if line[:1] in " \t":  # (line is not empty here)
                 raise HTTPError(400, "Obsolete header line folding is not accepted")
             raise HTTPError(400, "Malformed header line")
         if _has_control(line):  # (the name is a token: this looks at the value)
