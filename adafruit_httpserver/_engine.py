@@ -212,13 +212,15 @@ class Engine(Dispatch):
         long-lived streams answers 503."""
         server = self.server
         context = server._ssl_context
-        for _ in range(4):
+        for attempt in range(4):
             full = len(self.clients) >= server.max_connections
             victim = self._victim(now) if full else None
             if full and victim is None:
                 for client in self.clients:
                     if client.state not in (STREAM, UPGRADED):
-                        self.crowded = self.poller is not None
+                        # Before the first accept, a readable listening socket means a
+                        # newcomer is waiting; after one, nobody may be left.
+                        self.crowded = self.poller is not None and attempt == 0
                         return  # a slot frees soon: let the newcomer wait
             try:
                 sock, address = self.sock.accept()

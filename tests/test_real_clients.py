@@ -181,6 +181,26 @@ def test_busy_keep_alive_clients_do_not_starve_a_client_waiting_for_a_slot():
     assert errors == []
 
 
+def test_a_full_table_with_nobody_waiting_keeps_its_connections_alive():
+    """Filling every slot is not crowding: with no newcomer in the backlog, busy
+    keep-alive clients keep their connections however many requests they send."""
+    server = build_server(max_connections=2)
+    with running_server(server) as (srv, errors):
+        sessions = [requests.Session() for _ in range(2)]
+        try:
+            ports = [set(), set()]
+            for _ in range(20):
+                for session, seen in zip(sessions, ports):
+                    response = session.get(url(srv, "/port"), timeout=5)
+                    assert response.headers.get("Connection", "").lower() != "close"
+                    seen.add(response.text)
+            assert [len(seen) for seen in ports] == [1, 1], ports
+        finally:
+            for session in sessions:
+                session.close()
+    assert errors == []
+
+
 def test_httpx_client_reuses_one_connection(live):
     server, errors = live
     with httpx.Client(timeout=5) as client:
