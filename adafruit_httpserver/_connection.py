@@ -93,13 +93,15 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         if readable and not self._fill(now):
             return None
         buf = self.buf
-        start = 0
-        while start < self.filled and buf[start] in (13, 10):
-            start += 1  # stray CRLF between pipelined requests
-        if start:
-            self._consume(start)
         if not self.filled:
             return None
+        if buf[0] == 13 or buf[0] == 10:  # stray CRLF between pipelined requests
+            start = 1
+            while start < self.filled and buf[start] in (13, 10):
+                start += 1
+            self._consume(start)
+            if not self.filled:
+                return None
         if self.state == IDLE:
             self.state = HEAD
             self.since = now

@@ -189,7 +189,7 @@ class Dispatch:
                 self.dispatching = False
                 client.flush(now)
                 return _NO_RESPONSE
-            if server._headers:
+            if server._headers._keys:  # pylint: disable=protected-access
                 for name, value in server._headers.original_items():
                     response._headers.setdefault(name, value)
             client.response = response

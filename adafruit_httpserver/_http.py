@@ -70,19 +70,25 @@ def find_head_end(buf, start, end):
 
 
 def parse_head(data):
-    """Parses a request head (request line and header lines, without the blank line).
-
-    Returns ``(method, target, version, headers)`` where headers is a ``Headers``. Raises
-    ``HTTPError`` with 400 or 505."""
+    """Parses a request head (request line and header lines, with the blank line that ends
+    it). Returns ``(method, target, version, headers)`` where headers is a ``Headers``.
+    Raises ``HTTPError`` with 400 or 505."""
     try:
         text = bytes(data).decode("utf-8")
     except UnicodeError:
         raise HTTPError(400, "Request head is not valid UTF-8") from None
-    crlf = text.count("\n") == text.count("\r\n")  # no bare-LF line endings
-    lines = text.split("\r\n") if crlf else text.split("\n")
+    # The common case in two C calls: once the CRLFs are out, a head that is printable has
+    # CRLF line endings only and no control characters. Any other head (bare LFs, a tab in
+    # a value, a control character) takes the line-by-line way.
+    clean = _isprintable is not None and text[-4:] == "\r\n\r\n"
+    clean = clean and _isprintable(text[:-4].replace("\r\n", ""))
+    if clean:
+        lines = text[:-4].split("\r\n")
+    else:
+        # Cut at the blank line that ends the head (LF LF or LF CR LF): no line is empty.
+        text = text[:-2] if text[-2:] == "\n\n" else text[:-3]
+        lines = [line[:-1] if line[-1:] == "\r" else line for line in text.split("\n")]
     request_line = lines[0]
-    if request_line[-1:] == "\r":
-        request_line = request_line[:-1]
     parts = request_line.split(" ")
     if len(parts) != 3:
         raise HTTPError(400, "Malformed request line")
@@ -91,7 +97,7 @@ def parse_head(data):
         raise HTTPError(400, "Malformed method")
     if not (target[:1] == "/" or target == "*" or "://" in target):
         raise HTTPError(400, "Malformed request target")
-    if "\t" in target or _has_control(target):  # (no spaces: the line was split on them)
+    if not clean and ("\t" in target or _has_control(target)):  # (no spaces: split on them)
         raise HTTPError(400, "Malformed request target")
     if version != "HTTP/1.1" and version != "HTTP/1.0":
         major, dot, minor = version[5:6], version[6:7], version[7:8]
@@ -106,21 +112,15 @@ def parse_head(data):
     storage = headers._storage  # pylint: disable=protected-access
     keys = headers._keys  # pylint: disable=protected-access
     names = headers._names  # pylint: disable=protected-access
-    for index in range(1, len(lines)):
-        line = lines[index]
-        if not crlf and line[-1:] == "\r":
-            line = line[:-1]
-        if not line:
-            continue
-        colon = line.find(":")
-        name = line[:colon]
-        if colon <= 0 or name.strip(_TOKEN):
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if not colon or not name or name.strip(_TOKEN):
             if line[:1] in " \t":  # (line is not empty here)
                 raise HTTPError(400, "Obsolete header line folding is not accepted")
             raise HTTPError(400, "Malformed header line")
-        if _has_control(line):  # (the name is a token: this looks at the value)
+        if not clean and _has_control(line):  # (the name is a token: this looks at the value)
             raise HTTPError(400, "Control character in header value")
-        value = line[colon + 1 :].strip(" \t")
+        value = value.strip(" \t")
         key = name.lower()
         values = storage.get(key)
         if values is None:
@@ -136,7 +136,8 @@ def parse_head(data):
 def body_framing(headers):
     """How the request body is delimited: ``(NO_BODY, 0)``, ``(LENGTH, n)`` or
     ``(CHUNKED, None)``. ``headers`` is a ``Headers``. Raises ``HTTPError`` (400, 501)."""
-    if "content-length" not in headers and "transfer-encoding" not in headers:
+    present = headers._storage  # pylint: disable=protected-access
+    if "content-length" not in present and "transfer-encoding" not in present:
         return NO_BODY, 0
     encodings = headers.get_list("Transfer-Encoding")
     lengths = headers.get_list("Content-Length")
@@ -159,15 +160,12 @@ def body_framing(headers):
     return (LENGTH, length) if length else (NO_BODY, 0)
 
 
-def connection_tokens(headers):
-    return [t.strip().lower() for t in ",".join(headers.get_list("Connection")).split(",")]
-
-
 def wants_keep_alive(version, headers):
     """Whether the client allows the connection to stay open after this exchange."""
-    if "connection" not in headers:
+    values = headers._storage.get("connection")  # pylint: disable=protected-access
+    if values is None:
         return version != "HTTP/1.0"
-    tokens = connection_tokens(headers)
+    tokens = [token.strip() for token in ",".join(values).lower().split(",")]
     if "close" in tokens:
         return False
     if version == "HTTP/1.0":

@@ -16,22 +16,20 @@ _YIELD_AFTER = const(8)
 class Output:
     """Mixed into ``Connection``; the attributes it uses are set up there."""
 
-    def settle_persistence(self, headers, framed):
+    def settle_persistence(self, present, framed):
         """Decides, as a response's headers are sent, whether the connection outlives it.
-        ``framed``: the body's end is known without closing (a length, or no body).
-        Returns the ``Connection`` header to add, or None (also when the response set
-        its own)."""
-        asked = headers.get("Connection")
-        framed = (
-            framed
-            or self.head_only
-            or "chunked" in str(headers.get("Transfer-Encoding", "")).lower()
-        )
+        ``present``: the response's headers (lower-case name -> values); ``framed``: the
+        body's end is known without closing (a length, or no body). Returns the
+        ``Connection`` header to add, or None (also when the response set its own)."""
+        if not framed:
+            encodings = present.get("transfer-encoding")
+            framed = self.head_only or encodings is not None and "chunked" in str(encodings[0]).lower()
         keep = self.keep_alive and framed and not self.server.stopped
         if self.engine.crowded and self.served >= _YIELD_AFTER:
             keep = False  # give the slot to a client waiting in the backlog
-        if asked is not None:
-            if "close" in str(asked).lower():
+        asked = present.get("connection")
+        if asked is not None and asked[0] is not None:
+            if "close" in str(asked[0]).lower():
                 keep = False
             self.keep_alive = keep
             return None

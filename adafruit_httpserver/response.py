@@ -58,47 +58,58 @@ class Response:  # pylint: disable=too-few-public-methods
         client = request._client
         status = self._status
         headers = self._headers
+        # lower-case name -> values: looked up directly, this runs for every response
+        present = headers._storage  # pylint: disable=protected-access
         code = status.code
         bodyless = code < 200 or code == 204 or code == 304
-        items = headers.original_items()
-        if not bodyless and "content-type" not in headers:
-            items.append(("Content-Type", content_type or self._content_type or "text/plain"))
-        framed_by_length = "content-length" in headers
+        lines = ["HTTP/1.1 %d %s\r\n" % (code, status.text)]
+        cookies_at = None  # the cookies go right after the response's own Set-Cookie
+        if present:
+            for name, value in headers.original_items():
+                if value is None:
+                    continue
+                if not isinstance(value, str):
+                    value = str(value)
+                if not isinstance(name, str) or not name or name.strip(TOKEN_CHARS):
+                    _reject_header(name, value)
+                lines.append(name + ": " + value + "\r\n")
+                if name.lower() == "set-cookie":
+                    cookies_at = len(lines)
+        added_type = None
+        if not bodyless and "content-type" not in present:
+            added_type = str(content_type or self._content_type or "text/plain")
+            lines.append("Content-Type: " + added_type + "\r\n")
+        framed_by_length = "content-length" in present
         if content_length is not None and not bodyless and not framed_by_length:
-            items.append(("Content-Length", str(content_length)))
+            lines.append("Content-Length: " + str(content_length) + "\r\n")
             framed_by_length = True
         if client is None:
-            if "connection" not in headers:
-                items.append(("Connection", "close"))
+            if "connection" not in present:
+                lines.append("Connection: close\r\n")
         elif code != 101:
-            connection = client.settle_persistence(headers, bodyless or framed_by_length)
+            connection = client.settle_persistence(present, bodyless or framed_by_length)
             if connection is not None:
-                items.append(("Connection", connection))
+                lines.append("Connection: " + connection + "\r\n")
         if self._cookies:
-            at = len(items)
-            for index, (name, _) in enumerate(items):
-                if name.lower() == "set-cookie":
-                    at = index + 1
-            for name, value in self._cookies.items():
-                items.insert(at, ("Set-Cookie", str(name) + "=" + str(value)))
-                at += 1
-        lines = ["HTTP/1.1 %d %s\r\n" % (code, status.text)]
-        for name, value in items:
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                value = str(value)
-            if not isinstance(name, str) or not name or name.strip(TOKEN_CHARS):
-                _reject_header(name, value)
-            lines.append(name + ": " + value + "\r\n")
+            cookies = [
+                "Set-Cookie: " + str(name) + "=" + str(value) + "\r\n"
+                for name, value in self._cookies.items()
+            ]
+            if cookies_at is None:
+                lines.extend(cookies)
+            else:
+                lines[cookies_at:cookies_at] = cookies
         lines.append("\r\n")
         head = "".join(lines)
-        # Each line brings exactly one CR and one LF: any other comes from a value or the
-        # status text, and so does a NUL.
+        # Each line brings exactly one CR and one LF: any other comes from a value, a
+        # cookie or the status text, and so does a NUL.
         if head.count("\n") != len(lines) or head.count("\r") != len(lines) or "\x00" in head:
             _reject_header("Status", status.text)
-            for name, value in items:
+            for name, value in headers.original_items():
                 _reject_header(name, value)
+            _reject_header("Content-Type", added_type)
+            for name, value in self._cookies.items():
+                _reject_header("Set-Cookie", str(name) + "=" + str(value))
         self._send_bytes(request.connection, head.encode("utf-8"))
         if client is not None:
             client.head_sent = True
