@@ -39,6 +39,7 @@ class Budget:
             self.warmup = 5
             self.seq_seconds, self.seq_max = 0.4, 400
             self.ka_seconds, self.ka_max = 0.4, 800
+            self.ka_rounds = 1
             self.slow_clients = 4
             self.slow_settle, self.slow_seconds, self.slow_timeout = 0.6, 1.2, 0.5
             self.slow_max = 500
@@ -46,7 +47,10 @@ class Budget:
         else:
             self.warmup = 20
             self.seq_seconds, self.seq_max = 3.0, 4000
-            self.ka_seconds, self.ka_max = 3.0, 10000
+            # Keep-alive: 5 rounds of 1 s per client, the servers taking turns, so that a
+            # burst of noise on a shared machine hits one round, not one server.
+            self.ka_seconds, self.ka_max = 1.0, 10000
+            self.ka_rounds = 5
             self.slow_clients = 4
             self.slow_settle, self.slow_seconds, self.slow_timeout = 1.2, 8.0, 2.0
             self.slow_max = 5000

@@ -17,6 +17,7 @@ import http.client
 import os
 import select
 import socket
+import statistics
 import sys
 import threading
 import time
@@ -407,13 +408,30 @@ def bench_keep_alive_ab(port, requests_count, seconds, concurrency=1):
     return {"rps": rate, "requests": (done or 0) - (failed or 0), "errors": failed or 0, "kept_alive": kept}
 
 
-def measure_server(name, budget, upstream, log):
+KEEP_ALIVE_MODES = ("keep_alive", "keep_alive_lean", "keep_alive_ab", "keep_alive_ab4")
+
+
+def _start_server(name, budget, upstream):
+    """A fresh server process, ready for requests: ``(proc, port, expected package)``."""
     port = H.free_port()
     argv, env, expect_pkg = server_command(name, port, upstream)
     proc = H.Proc(name, argv, env=env, cwd=H.APPS)
-    res = {"server": name, "port": port, "pid": proc.pid}
     try:
         H.wait_http_ready(port, proc, budget.start_timeout)
+    except BaseException:
+        proc.stop()
+        raise
+    return proc, port, expect_pkg
+
+
+def measure_server(name, budget, upstream, log):
+    """New connections and the slow-client run, on one server process (the keep-alive
+    measurements are in rounds, see ``keep_alive_round``)."""
+    res = {"server": name}
+    proc = None
+    try:
+        proc, port, expect_pkg = _start_server(name, budget, upstream)
+        res["port"], res["pid"] = port, proc.pid
         if expect_pkg:
             out, _ = proc.output()
             loaded = [ln.split(" ", 1)[1] for ln in out.splitlines() if ln.startswith("LOADED ")]
@@ -424,40 +442,74 @@ def measure_server(name, budget, upstream, log):
             get_new_connection(port, 5.0)
         log("  %-14s new connections ..." % name)
         res["new_conn"] = bench_new_connections(port, budget.seq_seconds, budget.seq_max)
-        log("  %-14s keep-alive ..." % name)
-        res["keep_alive"] = bench_keep_alive(port, budget.ka_seconds, budget.ka_max)
-        log("  %-14s keep-alive, lean client ..." % name)
-        res["keep_alive_lean"] = bench_keep_alive_lean(port, budget.ka_seconds, budget.ka_max)
-        log("  %-14s keep-alive, ab -c 1 ..." % name)
-        ab = bench_keep_alive_ab(port, 2000 if budget.quick else 100000, budget.ka_seconds)
-        if ab is not None:
-            res["keep_alive_ab"] = ab
         log("  %-14s slow clients ..." % name)
         res["slow"] = bench_slow_clients(port, budget)
     except Exception as err:  # pylint: disable=broad-except
         res["error"] = "%s: %s" % (type(err).__name__, str(err).splitlines()[0] if str(err) else "")
     finally:
-        proc.stop()
-        _, err_text = proc.output(limit=600)
-        if err_text.strip():
-            res["stderr_tail"] = err_text.strip()
-    if "error" not in res:
-        # On a fresh process: ab's last connection may be opened and closed without a
-        # request, and 4.8.2 then waits on it for good.
-        log("  %-14s keep-alive, ab -c 4 (fresh server) ..." % name)
-        port = H.free_port()
-        argv, env, _ = server_command(name, port, upstream)
-        proc = H.Proc(name, argv, env=env, cwd=H.APPS)
+        if proc is not None:
+            proc.stop()
+            _, err_text = proc.output(limit=600)
+            if err_text.strip():
+                res["stderr_tail"] = err_text.strip()
+    return res
+
+
+def keep_alive_round(name, budget, upstream):
+    """One round of every keep-alive client against ``name``, on fresh server processes:
+    one for http.client, the lean client and ``ab -c 1``, another for ``ab -c 4`` (ab's
+    last connection may be opened and closed without a request, and 4.8.2 then waits on
+    it for good). Returns ``{mode: result}``; a failure is kept under ``error``."""
+    found = {}
+    ab_requests = 2000 if budget.quick else 100000
+    try:
+        proc, port, _ = _start_server(name, budget, upstream)
         try:
-            H.wait_http_ready(port, proc, budget.start_timeout)
-            ab = bench_keep_alive_ab(port, 2000 if budget.quick else 100000, budget.ka_seconds, 4)
+            for _ in range(budget.warmup):
+                get_new_connection(port, 5.0)
+            found["keep_alive"] = bench_keep_alive(port, budget.ka_seconds, budget.ka_max)
+            found["keep_alive_lean"] = bench_keep_alive_lean(port, budget.ka_seconds, budget.ka_max)
+            ab = bench_keep_alive_ab(port, ab_requests, budget.ka_seconds)
             if ab is not None:
-                res["keep_alive_ab4"] = ab
-        except Exception as err:  # pylint: disable=broad-except
-            res["ab4_error"] = "%s: %s" % (type(err).__name__, err)
+                found["keep_alive_ab"] = ab
         finally:
             proc.stop()
-    return res
+        proc, port, _ = _start_server(name, budget, upstream)
+        try:
+            ab = bench_keep_alive_ab(port, ab_requests, budget.ka_seconds, 4)
+            if ab is not None:
+                found["keep_alive_ab4"] = ab
+        finally:
+            proc.stop()
+    except Exception as err:  # pylint: disable=broad-except
+        found["error"] = "%s: %s" % (type(err).__name__, err)
+    return found
+
+
+def merge_rounds(res, rounds):
+    """Puts the rounds of one server into ``res``: per mode, the median rate over the
+    rounds (with the counts summed), and every round under ``rounds``."""
+    res["rounds"] = rounds
+    errors = [r["error"] for r in rounds if "error" in r]
+    if errors:
+        res["ka_error"] = errors[0]
+    for mode in KEEP_ALIVE_MODES:
+        runs = [r[mode] for r in rounds if r.get(mode) and r[mode].get("requests")]
+        if not runs:
+            continue
+        merged = {
+            "rps": statistics.median([run["rps"] for run in runs]),
+            "requests": sum(run["requests"] for run in runs),
+            "errors": sum(run.get("errors", 0) for run in runs),
+            "rounds": len(runs),
+        }
+        if mode == "keep_alive":
+            merged["retries"] = sum(run["retries"] for run in runs)
+            merged["error_samples"] = [t for run in runs for t in run["error_samples"]][:3]
+            connects = sum(max(run["connections"], 1) for run in runs)
+            done = merged["requests"]
+            merged["reused_pct"] = 100.0 * max(done - connects, 0) / done if done else 0.0
+        res[mode] = merged
 
 
 # -- report --------------------------------------------------------------------------------
@@ -481,6 +533,25 @@ def _get(res, section, key):
     if not block or not block.get("requests"):
         return None
     return block.get(key)
+
+
+def _round_ratios(res, ref, mode):
+    """``res`` / ``ref`` rates of ``mode``, round by round (the two measured moments
+    apart, on the same machine state)."""
+    if not res or not ref:
+        return []
+    values = []
+    for mine, theirs in zip(res.get("rounds") or [], ref.get("rounds") or []):
+        a, b = mine.get(mode), theirs.get(mode)
+        if a and b and a.get("requests") and b.get("requests") and b["rps"]:
+            values.append(a["rps"] / b["rps"])
+    return values
+
+
+def _round_ratio(res, ref, mode):
+    """The median of the per-round ratios, or None."""
+    values = _round_ratios(res, ref, mode)
+    return statistics.median(values) if values else None
 
 
 def report(results, budget):
@@ -534,23 +605,24 @@ def report(results, budget):
             [
                 r["server"],
                 H.fmt_ratio(H.ratio(_get(r, "new_conn", "rps"), _get(up, "new_conn", "rps"))),
-                H.fmt_ratio(H.ratio(_get(r, "keep_alive", "rps"), _get(up, "keep_alive", "rps"))),
-                H.fmt_ratio(H.ratio(_get(r, "keep_alive_lean", "rps"), _get(up, "keep_alive_lean", "rps"))),
-                H.fmt_ratio(H.ratio(_get(r, "keep_alive_ab", "rps"), _get(up, "keep_alive_ab", "rps"))),
-                H.fmt_ratio(H.ratio(_get(r, "keep_alive_ab4", "rps"), _get(up, "keep_alive_ab4", "rps"))),
+                H.fmt_ratio(_round_ratio(r, up, "keep_alive")),
+                H.fmt_ratio(_round_ratio(r, up, "keep_alive_lean")),
+                H.fmt_ratio(_round_ratio(r, up, "keep_alive_ab")),
+                H.fmt_ratio(_round_ratio(r, up, "keep_alive_ab4")),
                 H.fmt_ratio(slow_vs)
                 if slow_vs is not None
                 else ("4.8.2 stalled" if up_slow and up_slow["stalled"] else "n/a"),
                 H.fmt_ratio(H.ratio(_get(r, "new_conn", "rps"), _get(floor_new, "new_conn", "rps"))),
-                H.fmt_ratio(H.ratio(_get(r, "keep_alive", "rps"), _get(floor_ka, "keep_alive", "rps"))),
-                H.fmt_ratio(H.ratio(_get(r, "keep_alive_lean", "rps"), _get(floor_ka, "keep_alive_lean", "rps"))),
-                H.fmt_ratio(H.ratio(_get(r, "keep_alive_ab", "rps"), _get(floor_ka, "keep_alive_ab", "rps"))),
-                H.fmt_ratio(H.ratio(_get(r, "keep_alive_ab4", "rps"), _get(floor_ka, "keep_alive_ab4", "rps"))),
+                H.fmt_ratio(_round_ratio(r, floor_ka, "keep_alive")),
+                H.fmt_ratio(_round_ratio(r, floor_ka, "keep_alive_lean")),
+                H.fmt_ratio(_round_ratio(r, floor_ka, "keep_alive_ab")),
+                H.fmt_ratio(_round_ratio(r, floor_ka, "keep_alive_ab4")),
             ]
         )
     lines += [
         "Ratios (req/s: server / reference; slow p50: 4.8.2 / server, so >1 is better; "
-        "4.8.2 reference = same driving mode; floor = raw-close for new-conn, raw-keepalive for keep-alive)",
+        "4.8.2 reference = same driving mode; floor = raw-close for new-conn, raw-keepalive for keep-alive; "
+        "keep-alive columns: median of the per-round ratios)",
         H.table(
             [
                 "server",
@@ -571,8 +643,27 @@ def report(results, budget):
         "",
     ]
     notes = []
+    rounds = max([len(r.get("rounds") or []) for r in results] or [0])
+    if rounds > 1:
+        notes.append(
+            "keep-alive columns: median of %d rounds of %g s per client, the servers taking turns "
+            "(a fresh process each round; ab -c4 on its own fresh process)" % (rounds, budget.ka_seconds)
+        )
+        labels = (("keep_alive", "http.client"), ("keep_alive_lean", "lean"), ("keep_alive_ab", "ab -c1"), ("keep_alive_ab4", "ab -c4"))
+        for r in results:
+            mode = "forever" if r["server"].endswith("forever") else "poll"
+            up = ref_upstream.get(mode) or by_name.get("4.8.2-poll")
+            if up is None or up is r:
+                continue
+            spans = []
+            for key, label in labels:
+                values = _round_ratios(r, up, key)
+                if values:
+                    spans.append("%s %s" % (label, " ".join("%.2f" % v for v in values)))
+            if spans:
+                notes.append("%s / %s per round: %s" % (r["server"], up["server"], "; ".join(spans)))
     for r in results:
-        for key in ("error", "ab4_error"):
+        for key in ("error", "ka_error"):
             if key in r:
                 notes.append("%s: %s" % (r["server"], r[key]))
         for key in ("new_conn", "keep_alive"):
@@ -623,5 +714,14 @@ def run(opts, log=print):
     for name in names:
         log("server %s: %s" % (name, DESCRIPTIONS[name]))
         results.append(measure_server(name, budget, upstream, log))
+    rounds = {name: [] for name in names}
+    for number in range(budget.ka_rounds):
+        # the servers take turns, starting one further along each round
+        order = names[number % len(names) :] + names[: number % len(names)]
+        log("keep-alive round %d/%d: %s" % (number + 1, budget.ka_rounds, ", ".join(order)))
+        for name in order:
+            rounds[name].append(keep_alive_round(name, budget, upstream))
+    for res in results:
+        merge_rounds(res, rounds[res["server"]])
     text = report(results, budget)
     return {"section": NAME, "servers": list(names), "results": results, "text": text}
