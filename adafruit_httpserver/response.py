@@ -1,6 +1,8 @@
 """Responses. ``Response`` lives here; the others are imported on first use (PEP 562), so a
 board that never serves files or websockets never pays for them."""
 
+import sys
+
 from .headers import TOKEN_CHARS, Headers
 from .status import OK_200, Status
 
@@ -77,7 +79,7 @@ class Response:  # pylint: disable=too-few-public-methods
                     cookies_at = len(lines)
         added_type = None
         if not bodyless and "content-type" not in present:
-            added_type = str(content_type or self._content_type or "text/plain")
+            added_type = str(content_type or self._content_type or _default_type())
             lines.append("Content-Type: " + added_type + "\r\n")
         framed_by_length = "content-length" in present
         if content_length is not None and not bodyless and not framed_by_length:
@@ -151,6 +153,13 @@ class Response:  # pylint: disable=too-few-public-methods
         if body:
             self._send_bytes(self._request.connection, body)
         self._close_connection()
+
+
+def _default_type():
+    """``MIMETypes.DEFAULT``. Only code that has imported ``mime_types`` can have changed
+    it, so a board that never does is spared loading that table."""
+    module = sys.modules.get("adafruit_httpserver.mime_types")
+    return "text/plain" if module is None else module.MIMETypes.DEFAULT
 
 
 def _reject_header(name, value):
