@@ -165,7 +165,8 @@ def wants_keep_alive(version, headers):
     values = headers._storage.get("connection")  # pylint: disable=protected-access
     if values is None:
         return version != "HTTP/1.0"
-    tokens = [token.strip() for token in ",".join(values).lower().split(",")]
+    text = values[0].lower() if len(values) == 1 else ",".join(values).lower()
+    tokens = [token.strip() for token in text.split(",")] if "," in text else [text.strip()]
     if "close" in tokens:
         return False
     if version == "HTTP/1.0":

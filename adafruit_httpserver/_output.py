@@ -134,7 +134,8 @@ class Output:
             self.flush(ticks_ms())
 
     def _finished(self, now):
-        self.engine.response_done(self, now)
+        if self.server.debug:
+            self.engine.response_done(self, now)
         self.served += 1
         if self.keep_alive and self.decoder is None and not self.server.stopped:
             self.state = IDLE

@@ -26,6 +26,10 @@ def __getattr__(name):
     return value
 
 
+# A body up to this size is joined to the head and sent with it.
+_JOINED_BODY = 1024
+
+
 class Response:  # pylint: disable=too-few-public-methods
     """A response with a body that is already in memory (``str`` or bytes-like)."""
 
@@ -56,6 +60,16 @@ class Response:  # pylint: disable=too-few-public-methods
         Set-Cookie header of the response's own, so those stay together). Raises
         ``ValueError`` for a header name that is not a token, or a CR, LF or NUL in a
         value or in the status text."""
+        self._send_bytes(self._request.connection, self._head_bytes(content_length, content_type))
+        self._head_sent()
+
+    def _head_sent(self):
+        client = self._request._client
+        if client is not None:
+            client.head_sent = True
+
+    def _head_bytes(self, content_length, content_type):
+        """The status line and headers as bytes (see ``_send_headers``)."""
         request = self._request
         client = request._client
         status = self._status
@@ -112,9 +126,7 @@ class Response:  # pylint: disable=too-few-public-methods
             _reject_header("Content-Type", added_type)
             for name, value in self._cookies.items():
                 _reject_header("Set-Cookie", str(name) + "=" + str(value))
-        self._send_bytes(request.connection, head.encode("utf-8"))
-        if client is not None:
-            client.head_sent = True
+        return head.encode("utf-8")
 
     def _send_bytes(self, conn, buffer):
         """Sends bytes to the client without ever blocking the server: what the socket does
@@ -149,9 +161,23 @@ class Response:  # pylint: disable=too-few-public-methods
             body = body.encode("utf-8")
         elif body is None:
             body = b""
-        self._send_headers(len(body), self._content_type)
-        if body:
-            self._send_bytes(self._request.connection, body)
+        client = self._request._client
+        cls = type(self)
+        if (
+            0 < len(body) <= _JOINED_BODY
+            and client is not None
+            and not client.head_only
+            and cls._send_headers is Response._send_headers
+            and cls._send_bytes is Response._send_bytes
+        ):
+            # Head and a small body leave as one piece (one write, one send): only when
+            # no subclass hooks into sending the head or the bytes.
+            self._send_bytes(self._request.connection, self._head_bytes(len(body), self._content_type) + body)
+            self._head_sent()
+        else:
+            self._send_headers(len(body), self._content_type)
+            if body:
+                self._send_bytes(self._request.connection, body)
         self._close_connection()
 
 
