@@ -8,8 +8,13 @@ its one receive buffer, to a sink as it arrives; nothing is accumulated. Multipa
 
 import os
 
+from ._compat import replace_file
 from ._http import HTTPError
 from .response import Response
+
+# A file being uploaded is written under its name plus this, and takes the name only once
+# it is complete: an upload that fails leaves the previous file as it was.
+PART = ".part"
 
 
 def read_in_pieces(conn, now):
@@ -81,7 +86,7 @@ def open_sink(request, route, text_limit):
     if target is None:
         return None
     if isinstance(target, str):
-        return WriterSink(open(target, "wb"), target)
+        return WriterSink(open(target + PART, "wb"), target)
     writer = target(request)
     if writer is None or isinstance(writer, Response):
         return writer
@@ -89,7 +94,9 @@ def open_sink(request, route, text_limit):
 
 
 class WriterSink:
-    """Passes every piece to a writer (a file, or any object with ``write``)."""
+    """Passes every piece to a writer (a file, or any object with ``write``). With a
+    ``path``, the writer is the file ``path + PART``, which replaces ``path`` once the
+    body is complete."""
 
     def __init__(self, writer, path):
         self.writer = writer
@@ -100,6 +107,8 @@ class WriterSink:
 
     def close(self, request):  # pylint: disable=unused-argument
         _close(self.writer)
+        if self.path is not None:
+            replace_file(self.path + PART, self.path)
 
     def abort(self):
         """The body did not arrive whole: tell the writer (its ``abort()`` if it has one,
@@ -112,7 +121,8 @@ class WriterSink:
                 pass
         else:
             _close(self.writer, quietly=True)
-        _remove(self.path)
+        if self.path is not None:
+            _remove(self.path + PART)
 
 
 def _close(writer, quietly=False):
@@ -127,8 +137,7 @@ def _close(writer, quietly=False):
 
 
 def _remove(path):
-    if path is not None:
-        try:
-            os.remove(path)
-        except OSError:
-            pass
+    try:
+        os.remove(path)
+    except OSError:
+        pass

@@ -2,7 +2,8 @@
 such a body arrives: text fields are kept for ``request.form_data``, file parts are written
 out piece by piece."""
 
-from ._body import _close, _remove
+from ._body import PART, _close, _remove
+from ._compat import replace_file
 from ._http import HTTPError
 
 
@@ -51,7 +52,7 @@ class MultipartSink:
         target = self.files_to
         if isinstance(target, str):
             self.path = target.rstrip("/") + "/" + safe_filename(part.filename)
-            self.writer = open(self.path, "wb")
+            self.writer = open(self.path + PART, "wb")
         else:
             self.path = None
             self.writer = target(self.request, part)
@@ -74,6 +75,8 @@ class MultipartSink:
         elif self.writer is not None:
             _close(self.writer)
             self.writer = None
+            if self.path is not None:
+                replace_file(self.path + PART, self.path)
             upload = File(part.filename, part.content_type, None, path=self.path, size=self.size)
             self.form.files._add_field_value(part.name, upload)  # pylint: disable=protected-access
             self.path = None
@@ -95,7 +98,8 @@ class MultipartSink:
     def abort(self):
         if self.writer is not None:
             _close(self.writer, quietly=True)
-            _remove(self.path)
+            if self.path is not None:
+                _remove(self.path + PART)
             self.writer = None
 
 

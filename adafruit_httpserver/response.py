@@ -26,10 +26,6 @@ def __getattr__(name):
     return value
 
 
-# A body up to this size is joined to the head and sent with it.
-_JOINED_BODY = 1024
-
-
 class Response:  # pylint: disable=too-few-public-methods
     """A response with a body that is already in memory (``str`` or bytes-like)."""
 
@@ -60,16 +56,6 @@ class Response:  # pylint: disable=too-few-public-methods
         Set-Cookie header of the response's own, so those stay together). Raises
         ``ValueError`` for a header name that is not a token, or a CR, LF or NUL in a
         value or in the status text."""
-        self._send_bytes(self._request.connection, self._head_bytes(content_length, content_type))
-        self._head_sent()
-
-    def _head_sent(self):
-        client = self._request._client
-        if client is not None:
-            client.head_sent = True
-
-    def _head_bytes(self, content_length, content_type):
-        """The status line and headers as bytes (see ``_send_headers``)."""
         request = self._request
         client = request._client
         status = self._status
@@ -78,55 +64,52 @@ class Response:  # pylint: disable=too-few-public-methods
         present = headers._storage  # pylint: disable=protected-access
         code = status.code
         bodyless = code < 200 or code == 204 or code == 304
-        lines = ["HTTP/1.1 %d %s\r\n" % (code, status.text)]
-        cookies_at = None  # the cookies go right after the response's own Set-Cookie
-        if present:
-            for name, value in headers.original_items():
-                if value is None:
-                    continue
-                if not isinstance(value, str):
-                    value = str(value)
-                if not isinstance(name, str) or not name or name.strip(TOKEN_CHARS):
-                    _reject_header(name, value)
-                lines.append(name + ": " + value + "\r\n")
-                if name.lower() == "set-cookie":
-                    cookies_at = len(lines)
-        added_type = None
+        items = headers.original_items() if present else []
         if not bodyless and "content-type" not in present:
-            added_type = str(content_type or self._content_type or _default_type())
-            lines.append("Content-Type: " + added_type + "\r\n")
+            kind = content_type or self._content_type
+            if not kind:  # MIMETypes.DEFAULT: only code that has imported it can change it
+                kind = sys.modules.get("adafruit_httpserver.mime_types")
+                kind = "text/plain" if kind is None else kind.MIMETypes.DEFAULT
+            items.append(("Content-Type", kind))
         framed_by_length = "content-length" in present
         if content_length is not None and not bodyless and not framed_by_length:
-            lines.append("Content-Length: " + str(content_length) + "\r\n")
+            items.append(("Content-Length", str(content_length)))
             framed_by_length = True
         if client is None:
             if "connection" not in present:
-                lines.append("Connection: close\r\n")
+                items.append(("Connection", "close"))
         elif code != 101:
             connection = client.settle_persistence(present, bodyless or framed_by_length)
             if connection is not None:
-                lines.append("Connection: " + connection + "\r\n")
+                items.append(("Connection", connection))
         if self._cookies:
-            cookies = [
-                "Set-Cookie: " + str(name) + "=" + str(value) + "\r\n"
-                for name, value in self._cookies.items()
-            ]
-            if cookies_at is None:
-                lines.extend(cookies)
-            else:
-                lines[cookies_at:cookies_at] = cookies
+            at = len(items)
+            for index, (name, _) in enumerate(items):
+                if name.lower() == "set-cookie":
+                    at = index + 1
+            for name, value in self._cookies.items():
+                items.insert(at, ("Set-Cookie", str(name) + "=" + str(value)))
+                at += 1
+        lines = ["HTTP/1.1 %d %s\r\n" % (code, status.text)]
+        for name, value in items:
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                value = str(value)
+            if not isinstance(name, str) or not name or name.strip(TOKEN_CHARS):
+                _reject_header(name, value)
+            lines.append(name + ": " + value + "\r\n")
         lines.append("\r\n")
         head = "".join(lines)
-        # Each line brings exactly one CR and one LF: any other comes from a value, a
-        # cookie or the status text, and so does a NUL.
+        # Each line brings exactly one CR and one LF: any other comes from a value or the
+        # status text, and so does a NUL.
         if head.count("\n") != len(lines) or head.count("\r") != len(lines) or "\x00" in head:
             _reject_header("Status", status.text)
-            for name, value in headers.original_items():
+            for name, value in items:
                 _reject_header(name, value)
-            _reject_header("Content-Type", added_type)
-            for name, value in self._cookies.items():
-                _reject_header("Set-Cookie", str(name) + "=" + str(value))
-        return head.encode("utf-8")
+        self._send_bytes(request.connection, head.encode("utf-8"))
+        if client is not None:
+            client.head_sent = True
 
     def _send_bytes(self, conn, buffer):
         """Sends bytes to the client without ever blocking the server: what the socket does
@@ -161,31 +144,10 @@ class Response:  # pylint: disable=too-few-public-methods
             body = body.encode("utf-8")
         elif body is None:
             body = b""
-        client = self._request._client
-        cls = type(self)
-        if (
-            0 < len(body) <= _JOINED_BODY
-            and client is not None
-            and not client.head_only
-            and cls._send_headers is Response._send_headers
-            and cls._send_bytes is Response._send_bytes
-        ):
-            # Head and a small body leave as one piece (one write, one send): only when
-            # no subclass hooks into sending the head or the bytes.
-            self._send_bytes(self._request.connection, self._head_bytes(len(body), self._content_type) + body)
-            self._head_sent()
-        else:
-            self._send_headers(len(body), self._content_type)
-            if body:
-                self._send_bytes(self._request.connection, body)
+        self._send_headers(len(body), self._content_type)
+        if body:
+            self._send_bytes(self._request.connection, body)
         self._close_connection()
-
-
-def _default_type():
-    """``MIMETypes.DEFAULT``. Only code that has imported ``mime_types`` can have changed
-    it, so a board that never does is spared loading that table."""
-    module = sys.modules.get("adafruit_httpserver.mime_types")
-    return "text/plain" if module is None else module.MIMETypes.DEFAULT
 
 
 def _reject_header(name, value):

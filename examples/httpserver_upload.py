@@ -128,11 +128,7 @@ def upload_form(request: Request):
     upload = request.form_data.files.get("file")
     if upload is None:
         return page(request, "No file was sent.")
-    if not upload.filename:  # the form was sent without choosing a file
-        try:
-            os.remove(upload.path)
-        except OSError:
-            pass
+    if not upload.filename:  # the form was sent without choosing a file: nothing was written
         return page(request, "Choose a file first.")
     saved = upload.path.rsplit("/", 1)[-1]
     message = "Saved <b>%s</b> (%d bytes)." % (escape(saved), upload.size)

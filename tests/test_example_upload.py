@@ -156,6 +156,15 @@ def test_form_upload_is_streamed_to_the_folder_and_listed(example):
     assert download.status_code == 200 and sha256(download.content) == sha256(data)
 
 
+def test_form_sent_without_choosing_a_file_asks_for_one(example):
+    # What a browser sends for an empty <input type="file">: a file part with filename="".
+    response = requests.post(
+        example.url("/"), files={"file": ("", b"", "application/octet-stream")}, timeout=TIMEOUT
+    )
+    assert response.status_code == 200, response.text
+    assert "Choose a file first." in response.text
+
+
 def test_form_upload_names_cannot_escape(example):
     response = requests.post(
         example.url("/"), files={"file": ("../../../outside.txt", b"nope", "text/plain")}, timeout=TIMEOUT

@@ -477,7 +477,7 @@ def test_too_large_content_length_is_413_before_any_byte(live, payload, expect):
     if expect:
         assert "100 Continue" not in verbose
         assert uploaded == 0
-    assert not os.path.exists(os.path.join(server.uploads, "limited.bin"))
+    assert nothing_at(os.path.join(server.uploads, "limited.bin"))
     assert server.events == []
     assert errors == []
 
@@ -491,7 +491,7 @@ def test_too_large_chunked_stream_is_413_and_leaves_no_file(live, payload):
     )
     assert status == 413, body
     assert b"larger than %d" % LIMIT in body
-    assert wait_until(lambda: not os.path.exists(os.path.join(server.uploads, "limited.bin")))
+    assert wait_until(lambda: nothing_at(os.path.join(server.uploads, "limited.bin")))
     assert server.events == []
     assert errors == []
 
@@ -511,7 +511,7 @@ def test_too_large_chunked_stream_from_requests(live):
         response = None  # the server answered and closed while requests was still sending
     if response is not None:
         assert response.status_code == 413
-    assert wait_until(lambda: not os.path.exists(os.path.join(server.uploads, "limited.bin")))
+    assert wait_until(lambda: nothing_at(os.path.join(server.uploads, "limited.bin")))
     assert server.events == []
     assert errors == []
 
@@ -623,7 +623,7 @@ def test_a_streamed_form_over_its_route_limit_is_413(live):
         url(server, "/form-limited"), files={"f": ("too-big.bin", os.urandom(LIMIT + 1))}, timeout=TIMEOUT
     )
     assert response.status_code == 413
-    assert not os.path.exists(os.path.join(server.form_dir, "too-big.bin"))
+    assert nothing_at(os.path.join(server.form_dir, "too-big.bin"))
     assert errors == []
 
 
@@ -642,6 +642,11 @@ def test_streamed_form_text_fields_are_bounded(live):
 
 
 # -- clients that go away -----------------------------------------------------------------------
+
+
+def nothing_at(path):
+    """Neither a file nor a partial upload of one (``path + ".part"``) is at ``path``."""
+    return not os.path.exists(path) and not os.path.exists(path + ".part")
 
 
 def open_descriptors(path):
@@ -664,15 +669,31 @@ def _start_upload(server, path, head_extra, body):
     return sock
 
 
-def test_disconnect_mid_upload_removes_the_partial_file(live):
+def _previous_file(path):
+    """Puts a file where an upload goes, as an earlier upload would have left it."""
+    with open(path, "wb") as f:
+        f.write(b"the previous upload")
+    return path
+
+
+def _is_previous_file(path):
+    with open(path, "rb") as f:
+        return f.read() == b"the previous upload"
+
+
+def test_disconnect_mid_upload_removes_the_partial_file_and_keeps_the_previous_one(live):
     server, errors = live
-    target = os.path.join(server.uploads, "vanish.bin")
+    target = _previous_file(os.path.join(server.uploads, "vanish.bin"))
+    part = target + ".part"
     sock = _start_upload(server, "/vanish", "Content-Length: %d\r\n" % (4 * MB), os.urandom(MB))
     try:
-        assert wait_until(lambda: os.path.exists(target) and os.path.getsize(target) > 0, timeout=10)
+        assert wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > 0, timeout=10)
+        assert _is_previous_file(target), "the upload wrote over the previous file before it was complete"
     finally:
         sock.close()
-    assert wait_until(lambda: not os.path.exists(target), timeout=10), "partial upload left behind"
+    assert wait_until(lambda: not os.path.exists(part), timeout=10), "partial upload left behind"
+    assert _is_previous_file(target)
+    os.remove(target)  # (the tests after this one share the folder)
     assert table_empty(server)
     assert server.events == []
     assert errors == []
@@ -681,13 +702,14 @@ def test_disconnect_mid_upload_removes_the_partial_file(live):
 def test_disconnect_mid_chunked_upload_removes_the_partial_file(live):
     server, errors = live
     target = os.path.join(server.uploads, "vanish.bin")
+    part = target + ".part"
     chunk = b"%x\r\n%s\r\n" % (65536, b"c" * 65536)
     sock = _start_upload(server, "/vanish", "Transfer-Encoding: chunked\r\n", chunk * 16)
     try:
-        assert wait_until(lambda: os.path.exists(target) and os.path.getsize(target) > 0, timeout=10)
+        assert wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > 0, timeout=10)
     finally:
         sock.close()
-    assert wait_until(lambda: not os.path.exists(target), timeout=10), "partial upload left behind"
+    assert wait_until(lambda: nothing_at(target), timeout=10), "partial upload left behind"
     assert server.events == []
     assert errors == []
 
@@ -698,7 +720,7 @@ def test_a_stalled_upload_times_out_with_408_and_no_file(live):
     with _start_upload(server, "/vanish", "Content-Length: %d\r\n" % MB, b"s" * 100000) as sock:
         response = ResponseReader(sock, timeout=10).read()  # socket_timeout is 1 s
     assert response.status == 408
-    assert not os.path.exists(target)
+    assert nothing_at(target)
     assert server.events == []
     assert errors == []
 
@@ -710,7 +732,8 @@ def test_disconnect_mid_multipart_file_removes_it(live):
         "--%s\r\nContent-Disposition: form-data; name=\"f\"; filename=\"half.bin\"\r\n"
         "Content-Type: application/octet-stream\r\n\r\n" % boundary
     ).encode()
-    target = os.path.join(server.form_dir, "half.bin")
+    target = _previous_file(os.path.join(server.form_dir, "half.bin"))
+    part = target + ".part"
     sock = _start_upload(
         server,
         "/form",
@@ -718,10 +741,13 @@ def test_disconnect_mid_multipart_file_removes_it(live):
         head_part + os.urandom(MB),
     )
     try:
-        assert wait_until(lambda: os.path.exists(target) and os.path.getsize(target) > 0, timeout=10)
+        assert wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > 0, timeout=10)
+        assert _is_previous_file(target)
     finally:
         sock.close()
-    assert wait_until(lambda: not os.path.exists(target), timeout=10), "partial upload left behind"
+    assert wait_until(lambda: not os.path.exists(part), timeout=10), "partial upload left behind"
+    assert _is_previous_file(target)
+    os.remove(target)  # (the tests after this one share the folder)
     assert server.events == []
     assert errors == []
 
@@ -744,8 +770,8 @@ def test_multipart_cut_short_is_400_and_leaves_no_file(live):
         response = ResponseReader(sock, timeout=10).read()
     assert response.status == 400, response
     target = os.path.join(server.form_dir, "cut.bin")
-    assert not open_descriptors(target), "the half-written file is still open"
-    assert not os.path.exists(target)
+    assert not open_descriptors(target + ".part"), "the half-written file is still open"
+    assert nothing_at(target)
     assert errors == []
 
 
@@ -764,6 +790,36 @@ def test_malformed_multipart_midway_is_400_and_leaves_no_file(live):
     with sock:
         response = ResponseReader(sock, timeout=10).read()
     assert response.status == 400, response
-    assert not os.path.exists(os.path.join(server.form_dir, "bad.bin"))
+    assert nothing_at(os.path.join(server.form_dir, "bad.bin"))
     assert server.events == []
     assert errors == []
+
+
+def test_a_finished_upload_replaces_the_file_where_renaming_onto_one_is_refused(tmp_path, monkeypatch):
+    """FAT file systems (a board's CIRCUITPY drive) refuse to rename onto an existing
+    name: the finished upload then takes the old file's place by removing it first. A
+    failed rename for another reason (the upload file is missing) leaves the old file."""
+    import errno
+
+    from adafruit_httpserver._compat import replace_file
+
+    real_rename = os.rename
+
+    def fat_rename(source, target):
+        if os.path.exists(target):
+            raise OSError(errno.EEXIST, "File exists")
+        real_rename(source, target)
+
+    monkeypatch.delattr(os, "replace")
+    monkeypatch.setattr(os, "rename", fat_rename)
+    target = str(tmp_path / "firmware.bin")
+    _previous_file(target)
+    (tmp_path / "firmware.bin.part").write_bytes(b"new firmware")
+    replace_file(target + ".part", target)
+    assert (tmp_path / "firmware.bin").read_bytes() == b"new firmware"
+    assert not os.path.exists(target + ".part")
+
+    _previous_file(target)
+    with pytest.raises(OSError):
+        replace_file(target + ".part", target)  # nothing to rename
+    assert _is_previous_file(target)
