@@ -206,13 +206,16 @@ class Engine(Dispatch):
     # -- connections -----------------------------------------------------------------------
 
     def _accept(self, now):
-        """Admits waiting clients while the table has room, or a connection can give way
-        (see ``Connection.eviction_rank``). When every slot is busy with a request,
+        """Admits waiting clients (one per poll where the listening socket is watched, else
+        up to 4) while the table has room, or a connection can give way (see
+        ``Connection.eviction_rank``). When every slot is busy with a request,
         newcomers wait in the listen backlog until one frees; only a table full of
         long-lived streams answers 503."""
         server = self.server
         context = server._ssl_context
-        for attempt in range(4):
+        # (A watched listening socket is reported again while more clients wait: accepting
+        # one per poll spares the accept that fails once the backlog is empty.)
+        for attempt in range(4 if self.poller is None else 1):
             full = len(self.clients) >= server.max_connections
             victim = self._victim(now) if full else None
             if full and victim is None:

@@ -1,6 +1,6 @@
 """Benchmark entry point.
 
-    python bench/run.py                 # everything (about 2-3 minutes)
+    python bench/run.py                 # everything (about 5 minutes)
     python bench/run.py --quick         # a smoke run of a few seconds per section
     python bench/run.py --only http --servers ours,raw
     python bench/run.py --only mp_heap --profile esp32_micropython
