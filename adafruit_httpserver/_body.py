@@ -16,6 +16,21 @@ from .response import Response
 # it is complete: an upload that fails leaves the previous file as it was.
 PART = ".part"
 
+# The files uploads are being written to now, by every server of this program: a second
+# upload to one of them is refused (409) rather than mixed into the same ``.part`` file.
+_WRITING = set()  # type: set[str]
+
+
+def claim(path):
+    """Reserves ``path`` for one upload; raises ``HTTPError`` 409 if another has it."""
+    if path in _WRITING:
+        raise HTTPError(409, "Another upload to this file is under way")
+    _WRITING.add(path)
+
+
+def release(path):
+    _WRITING.discard(path)
+
 
 def read_in_pieces(conn, now):
     """Reads what has arrived of a chunked or streamed body (``conn.decoder`` or
@@ -86,7 +101,12 @@ def open_sink(request, route, text_limit):
     if target is None:
         return None
     if isinstance(target, str):
-        return WriterSink(open(target + PART, "wb"), target)
+        claim(target)
+        try:
+            return WriterSink(open(target + PART, "wb"), target)
+        except BaseException:
+            release(target)
+            raise
     writer = target(request)
     if writer is None or isinstance(writer, Response):
         return writer
@@ -106,9 +126,10 @@ class WriterSink:
         self.writer.write(piece)
 
     def close(self, request):  # pylint: disable=unused-argument
-        _close(self.writer)
+        _close(self.writer)  # (if this or the rename fails, abort() cleans up)
         if self.path is not None:
             replace_file(self.path + PART, self.path)
+            release(self.path)
 
     def abort(self):
         """The body did not arrive whole: tell the writer (its ``abort()`` if it has one,
@@ -123,6 +144,7 @@ class WriterSink:
             _close(self.writer, quietly=True)
         if self.path is not None:
             _remove(self.path + PART)
+            release(self.path)
 
 
 def _close(writer, quietly=False):

@@ -17,7 +17,7 @@ CHUNKED = const(2)
 # more RAM on a board).
 _REASONS = (
     "|100 Continue|400 Bad Request|404 Not Found|405 Method Not Allowed|408 Request Timeout"
-    "|411 Length Required|413 Content Too Large|414 URI Too Long|416 Range Not Satisfiable"
+    "|409 Conflict|411 Length Required|413 Content Too Large|414 URI Too Long|416 Range Not Satisfiable"
     "|417 Expectation Failed|431 Request Header Fields Too Large|500 Internal Server Error"
     "|501 Not Implemented|503 Service Unavailable|505 HTTP Version Not Supported|"
 )

@@ -2,7 +2,7 @@
 such a body arrives: text fields are kept for ``request.form_data``, file parts are written
 out piece by piece."""
 
-from ._body import PART, _close, _remove
+from ._body import PART, _close, _remove, claim, release
 from ._compat import replace_file
 from ._http import HTTPError
 
@@ -51,8 +51,14 @@ class MultipartSink:
             return
         target = self.files_to
         if isinstance(target, str):
-            self.path = target.rstrip("/") + "/" + safe_filename(part.filename)
-            self.writer = open(self.path + PART, "wb")
+            path = target.rstrip("/") + "/" + safe_filename(part.filename)
+            claim(path)
+            try:
+                self.writer = open(path + PART, "wb")
+            except BaseException:
+                release(path)
+                raise
+            self.path = path
         else:
             self.path = None
             self.writer = target(self.request, part)
@@ -73,10 +79,11 @@ class MultipartSink:
                 pass  # kept as bytes
             self.form._add_field_value(part.name, value)  # pylint: disable=protected-access
         elif self.writer is not None:
-            _close(self.writer)
-            self.writer = None
+            _close(self.writer)  # (if this or the rename fails, abort() cleans up)
             if self.path is not None:
                 replace_file(self.path + PART, self.path)
+                release(self.path)
+            self.writer = None
             upload = File(part.filename, part.content_type, None, path=self.path, size=self.size)
             self.form.files._add_field_value(part.name, upload)  # pylint: disable=protected-access
             self.path = None
@@ -100,6 +107,7 @@ class MultipartSink:
             _close(self.writer, quietly=True)
             if self.path is not None:
                 _remove(self.path + PART)
+                release(self.path)
             self.writer = None
 
 

@@ -699,6 +699,55 @@ def test_disconnect_mid_upload_removes_the_partial_file_and_keeps_the_previous_o
     assert errors == []
 
 
+def test_a_second_upload_to_a_file_being_written_gets_409(live):
+    """Two uploads into one ``.part`` file would mix: the second is refused while the
+    first runs, unread, and the file is free again once the first has ended."""
+    server, errors = live
+    part = os.path.join(server.uploads, "raw.bin.part")
+    first = _start_upload(server, "/raw", "Content-Length: %d\r\n" % (4 * MB), os.urandom(MB))
+    try:
+        assert wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > 0, timeout=10)
+        second = requests.post(url(server, "/raw"), data=b"second upload", timeout=TIMEOUT)
+        assert second.status_code == 409, second.text
+        assert "under way" in second.text
+    finally:
+        first.close()
+    assert wait_until(lambda: not os.path.exists(part), timeout=10)
+    third = requests.post(url(server, "/raw"), data=b"third upload", timeout=TIMEOUT)
+    assert third.status_code == 200, third.text
+    assert third.json()["sha256"] == sha256(b"third upload")
+    assert server.events == [("raw", "POST")]
+    assert errors == []
+
+
+def test_a_second_form_upload_of_a_file_being_written_gets_409(live):
+    server, errors = live
+    boundary = "----first-of-two"
+    head_part = (
+        "--%s\r\nContent-Disposition: form-data; name=\"f\"; filename=\"same.bin\"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n" % boundary
+    ).encode()
+    part = os.path.join(server.form_dir, "same.bin.part")
+    first = _start_upload(
+        server,
+        "/form",
+        "Content-Type: multipart/form-data; boundary=%s\r\nContent-Length: %d\r\n" % (boundary, 4 * MB),
+        head_part + os.urandom(MB),
+    )
+    try:
+        assert wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > 0, timeout=10)
+        second = requests.post(url(server, "/form"), files={"f": ("same.bin", b"second")}, timeout=TIMEOUT)
+        assert second.status_code == 409, second.text
+    finally:
+        first.close()
+    assert wait_until(lambda: not os.path.exists(part), timeout=10)
+    third = requests.post(url(server, "/form"), files={"f": ("same.bin", b"third")}, timeout=TIMEOUT)
+    assert third.status_code == 200, third.text
+    with open(os.path.join(server.form_dir, "same.bin"), "rb") as f:
+        assert f.read() == b"third"
+    assert errors == []
+
+
 def test_disconnect_mid_chunked_upload_removes_the_partial_file(live):
     server, errors = live
     target = os.path.join(server.uploads, "vanish.bin")
