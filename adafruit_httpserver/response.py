@@ -68,8 +68,8 @@ class Response:  # pylint: disable=too-few-public-methods
         if not bodyless and "content-type" not in present:
             kind = content_type or self._content_type
             if not kind:  # MIMETypes.DEFAULT: only code that has imported it can change it
-                kind = sys.modules.get("adafruit_httpserver.mime_types")
-                kind = "text/plain" if kind is None else kind.MIMETypes.DEFAULT
+                mime_types = sys.modules.get("adafruit_httpserver.mime_types")
+                kind = "text/plain" if mime_types is None else mime_types.MIMETypes.DEFAULT
             items.append(("Content-Type", kind))
         framed_by_length = "content-length" in present
         if content_length is not None and not bodyless and not framed_by_length:

@@ -536,8 +536,8 @@ def _get(res, section, key):
 
 
 def _round_ratios(res, ref, mode):
-    """``res`` / ``ref`` rates of ``mode``, round by round (the two measured moments
-    apart, on the same machine state)."""
+    """``res`` / ``ref`` rates of ``mode``, round by round (within a round the two were
+    measured seconds apart, so a slow spell of the machine touches both alike)."""
     if not res or not ref:
         return []
     values = []
