@@ -8,7 +8,6 @@ its one receive buffer, to a sink as it arrives; nothing is accumulated. Multipa
 
 import os
 
-from ._compat import replace_file
 from ._http import HTTPError
 from .response import Response
 
@@ -145,6 +144,27 @@ class WriterSink:
         if self.path is not None:
             _remove(self.path + PART)
             release(self.path)
+
+
+def replace_file(source, target):
+    """Renames ``source`` to ``target``, replacing any file there. FAT file systems (the
+    CIRCUITPY drive) refuse to rename onto an existing name: when both files exist, the
+    old one is then removed first."""
+    try:
+        getattr(os, "replace", os.rename)(source, target)
+    except OSError:
+        if not (_exists(source) and _exists(target)):
+            raise  # not a name in the way: whatever failed, the target is left alone
+        os.remove(target)
+        os.rename(source, target)
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+    except OSError:
+        return False
+    return True
 
 
 def _close(writer, quietly=False):

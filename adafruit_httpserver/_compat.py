@@ -107,28 +107,6 @@ def send_some(sock, data):
     return sent or 0
 
 
-def replace_file(source, target):
-    """Renames ``source`` to ``target``, replacing any file there. FAT file systems (the
-    CIRCUITPY drive) refuse to rename onto an existing name: when both files exist, the
-    old one is then removed first."""
-    import os  # pylint: disable=import-outside-toplevel
-
-    def exists(path):
-        try:
-            os.stat(path)
-        except OSError:
-            return False
-        return True
-
-    try:
-        getattr(os, "replace", os.rename)(source, target)
-    except OSError:
-        if not (exists(source) and exists(target)):
-            raise  # not a name in the way: whatever failed, the target is left alone
-        os.remove(target)
-        os.rename(source, target)
-
-
 def tidy_heap():
     """On a small heap (MicroPython, CircuitPython) with less than half of it free, collects
     garbage now. Called before a new client's long-lived objects are made, and before a

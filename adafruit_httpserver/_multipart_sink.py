@@ -2,8 +2,7 @@
 such a body arrives: text fields are kept for ``request.form_data``, file parts are written
 out piece by piece."""
 
-from ._body import PART, _close, _remove, claim, release
-from ._compat import replace_file
+from ._body import PART, _close, _remove, claim, release, replace_file
 from ._http import HTTPError
 
 

@@ -850,7 +850,7 @@ def test_a_finished_upload_replaces_the_file_where_renaming_onto_one_is_refused(
     failed rename for another reason (the upload file is missing) leaves the old file."""
     import errno
 
-    from adafruit_httpserver._compat import replace_file
+    from adafruit_httpserver._body import replace_file
 
     real_rename = os.rename
 

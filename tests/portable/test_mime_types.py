@@ -178,3 +178,19 @@ class TestConfigure(MIMETestCase):
     def test_class_level_state_is_shared(self):
         MIMETypes.configure(register={".shared": "x/shared"})
         self.assertEqual(MIMETypes().get_for_filename("a.shared"), "x/shared")
+
+
+class TestResponsesUseTheDefault(MIMETestCase):
+    def test_a_response_without_a_content_type_gets_the_configured_default(self):
+        from server_kit import make  # (the server only for this test)
+        from adafruit_httpserver import Response
+
+        server, client = make()
+
+        @server.route("/")
+        def index(request):
+            return Response(request, "ok")
+
+        self.assertEqual(client.get("/").headers.get("Content-Type"), "text/plain")
+        MIMETypes.configure(default_to="application/octet-stream")
+        self.assertEqual(client.get("/").headers.get("Content-Type"), "application/octet-stream")

@@ -1,5 +1,7 @@
 """Authentication through a running server (contract §7, §8.4; W20, W46): server-wide
-``require_authentication`` and per-route ``require_authentication``, Basic/Bearer/Token."""
+``require_authentication`` and per-route ``require_authentication``, Basic/Bearer/Token.
+Static files behind authentication are in ``test_server_auth_static`` (each module loads
+only what its tests need, to fit a 128k heap)."""
 
 from unit import TestCase
 
@@ -8,7 +10,7 @@ from server_kit import make, preload
 from adafruit_httpserver import Basic, Bearer, Response, Token, require_authentication
 from adafruit_httpserver.authentication import AuthenticationError
 
-preload("authentication", "_answers", "_files", "_static")
+preload("authentication", "_answers")
 
 
 def _basic(user, password):
@@ -18,8 +20,8 @@ def _basic(user, password):
 
 
 class TestServerWide(TestCase):
-    def _server(self, auths, root_path=None):
-        server, client = make(root_path)
+    def _server(self, auths):
+        server, client = make()
         server.require_authentication(auths)
         server.route("/secret")(lambda request: Response(request, "secret"))
         return server, client
@@ -57,11 +59,6 @@ class TestServerWide(TestCase):
         _, client = self._server([Bearer("b-tok")])
         challenge = client.get("/secret").headers.get("WWW-Authenticate")
         self.assertTrue(challenge.startswith("Bearer"), challenge)
-
-    def test_unknown_paths_and_static_files_are_protected_too(self):
-        _, client = self._server([Token("t")], root_path="/nonexistent-root")
-        self.assertEqual(client.get("/missing").status, 401)
-        self.assertEqual(client.get("/missing", {"Authorization": "Token t"}).status, 404)
 
     def test_401_keeps_the_connection(self):
         _, client = self._server([Token("t")])

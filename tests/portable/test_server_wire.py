@@ -140,23 +140,6 @@ class TestWireFormat(TestCase):
         self.assertEqual(response.headers.get_list("content-length"), ["3"])
         self.assertEqual(response.body, b"abc")
 
-    def test_default_content_type_is_the_configured_mime_default(self):
-        from adafruit_httpserver.mime_types import MIMETypes  # (only this test needs the table)
-
-        server, client = make()
-
-        @server.route("/")
-        def index(request):
-            return Response(request, "ok")
-
-        self.assertEqual(client.get("/").headers.get("Content-Type"), "text/plain")
-        saved = MIMETypes.DEFAULT
-        MIMETypes.configure(default_to="application/octet-stream")
-        try:
-            self.assertEqual(client.get("/").headers.get("Content-Type"), "application/octet-stream")
-        finally:
-            MIMETypes.DEFAULT = saved
-
     def test_W28_content_type_injection_never_reaches_the_wire(self):
         server, client = make(raise_errors=False)
 
