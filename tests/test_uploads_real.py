@@ -681,6 +681,21 @@ def _is_previous_file(path):
         return f.read() == b"the previous upload"
 
 
+def _start_form_upload(server, filename):
+    """A multipart form upload to /form of a 4 MB file ``filename``, 1 MB of it sent."""
+    boundary = "----cut-short"
+    head_part = (
+        "--%s\r\nContent-Disposition: form-data; name=\"f\"; filename=\"%s\"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n" % (boundary, filename)
+    ).encode()
+    return _start_upload(
+        server,
+        "/form",
+        "Content-Type: multipart/form-data; boundary=%s\r\nContent-Length: %d\r\n" % (boundary, 4 * MB),
+        head_part + os.urandom(MB),
+    )
+
+
 def test_disconnect_mid_upload_removes_the_partial_file_and_keeps_the_previous_one(live):
     server, errors = live
     target = _previous_file(os.path.join(server.uploads, "vanish.bin"))
@@ -722,18 +737,8 @@ def test_a_second_upload_to_a_file_being_written_gets_409(live):
 
 def test_a_second_form_upload_of_a_file_being_written_gets_409(live):
     server, errors = live
-    boundary = "----first-of-two"
-    head_part = (
-        "--%s\r\nContent-Disposition: form-data; name=\"f\"; filename=\"same.bin\"\r\n"
-        "Content-Type: application/octet-stream\r\n\r\n" % boundary
-    ).encode()
     part = os.path.join(server.form_dir, "same.bin.part")
-    first = _start_upload(
-        server,
-        "/form",
-        "Content-Type: multipart/form-data; boundary=%s\r\nContent-Length: %d\r\n" % (boundary, 4 * MB),
-        head_part + os.urandom(MB),
-    )
+    first = _start_form_upload(server, "same.bin")
     try:
         assert wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > 0, timeout=10)
         second = requests.post(url(server, "/form"), files={"f": ("same.bin", b"second")}, timeout=TIMEOUT)
@@ -776,19 +781,9 @@ def test_a_stalled_upload_times_out_with_408_and_no_file(live):
 
 def test_disconnect_mid_multipart_file_removes_it(live):
     server, errors = live
-    boundary = "----vanishing-boundary"
-    head_part = (
-        "--%s\r\nContent-Disposition: form-data; name=\"f\"; filename=\"half.bin\"\r\n"
-        "Content-Type: application/octet-stream\r\n\r\n" % boundary
-    ).encode()
     target = _previous_file(os.path.join(server.form_dir, "half.bin"))
     part = target + ".part"
-    sock = _start_upload(
-        server,
-        "/form",
-        "Content-Type: multipart/form-data; boundary=%s\r\nContent-Length: %d\r\n" % (boundary, 4 * MB),
-        head_part + os.urandom(MB),
-    )
+    sock = _start_form_upload(server, "half.bin")
     try:
         assert wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > 0, timeout=10)
         assert _is_previous_file(target)
