@@ -73,15 +73,20 @@ def parse_head(data):
     """Parses a request head (request line and header lines, with the blank line that ends
     it). Returns ``(method, target, version, headers)`` where headers is a ``Headers``.
     Raises ``HTTPError`` with 400 or 505."""
+    raw = bytes(data)
     try:
-        text = bytes(data).decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeError:
         raise HTTPError(400, "Request head is not valid UTF-8") from None
-    # The common case in two C calls: once the CRLFs are out, a head that is printable has
-    # CRLF line endings only and no control characters. Any other head (bare LFs, a tab in
-    # a value, a control character) takes the line-by-line way.
-    clean = _isprintable is not None and text[-4:] == "\r\n\r\n"
-    clean = clean and _isprintable(text[:-4].replace("\r\n", ""))
+    # The common case in a few C calls: once the CRLFs are out, a head with no control
+    # character has CRLF line endings only. Any other head (bare LFs, a tab in a value, a
+    # control character) takes the line-by-line way.
+    clean = raw[-4:] == b"\r\n\r\n"
+    if clean and _isprintable is not None:
+        clean = _isprintable(text[:-4].replace("\r\n", ""))
+    elif clean:  # (no str.isprintable: MicroPython, CircuitPython) the smallest byte tells
+        rest = raw[:-4].replace(b"\r\n", b"")
+        clean = bool(rest) and min(rest) > 31 and b"\x7f" not in rest
     if clean:
         lines = text[:-4].split("\r\n")
     else:
