@@ -1,5 +1,7 @@
 """``MIMETypes``: the global table of file extensions and their content types."""
 
+from . import response as _response_module
+
 
 def _check_extensions(extensions):
     for extension in extensions:
@@ -142,3 +144,7 @@ class MIMETypes:
         if dot < 0:
             return default
         return cls.REGISTERED.get(name[dot:].lower(), default)
+
+
+# Responses without a content type now read MIMETypes.DEFAULT (see response._MIME).
+_response_module._MIME = MIMETypes  # type: ignore[assignment]  # pylint: disable=protected-access

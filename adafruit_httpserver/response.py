@@ -1,8 +1,6 @@
 """Responses. ``Response`` lives here; the others are imported on first use (PEP 562), so a
 board that never serves files or websockets never pays for them."""
 
-import sys
-
 from .headers import TOKEN_CHARS, Headers
 from .status import OK_200, Status
 
@@ -24,6 +22,11 @@ def __getattr__(name):
     value = getattr(__import__("adafruit_httpserver." + module, None, None, [name]), name)
     globals()[name] = value
     return value
+
+
+# MIMETypes once mime_types is loaded (it sets this): until then nothing can have changed
+# MIMETypes.DEFAULT, and a board that never loads that table is spared it.
+_MIME = None
 
 
 class Response:  # pylint: disable=too-few-public-methods
@@ -66,10 +69,7 @@ class Response:  # pylint: disable=too-few-public-methods
         bodyless = code < 200 or code == 204 or code == 304
         items = headers.original_items() if present else []
         if not bodyless and "content-type" not in present:
-            kind = content_type or self._content_type
-            if not kind:  # MIMETypes.DEFAULT: only code that has imported it can change it
-                mime_types = sys.modules.get("adafruit_httpserver.mime_types")
-                kind = "text/plain" if mime_types is None else mime_types.MIMETypes.DEFAULT
+            kind = content_type or self._content_type or (_MIME.DEFAULT if _MIME else "text/plain")
             items.append(("Content-Type", kind))
         framed_by_length = "content-length" in present
         if content_length is not None and not bodyless and not framed_by_length:
