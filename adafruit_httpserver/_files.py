@@ -27,12 +27,12 @@ it is); their code (``_conditional``) loads only for requests that carry such he
 MicroPython and CircuitPython ``os`` cannot resolve links (boards' FAT has none)."""
 
 import os
-import sys
 
 from ._compat import CPYTHON
 from ._static import EPOCH_OFFSET, check_path, clock_is_real, http_date, make_etag, within_root
 from .exceptions import FileNotExistsError
 from ._stream import drop, stream
+from . import response as _response_module
 from .response import Response
 from .status import OK_200
 
@@ -170,8 +170,9 @@ class FileResponse(Response):  # pylint: disable=too-few-public-methods,too-many
 
 
 def _content_type(filename):
-    """``MIMETypes.get_for_filename(filename)``."""
-    if "adafruit_httpserver.mime_types" not in sys.modules:
+    """``MIMETypes.get_for_filename(filename)``; a short list serves until the table is
+    loaded (only then can it have been changed)."""
+    if _response_module._MIME is None:  # pylint: disable=protected-access
         name = filename[filename.rfind("/") + 1 :]
         dot = name.rfind(".")
         if dot >= 0:

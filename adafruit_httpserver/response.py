@@ -25,7 +25,8 @@ def __getattr__(name):
 
 
 # MIMETypes once mime_types is loaded (it sets this): until then nothing can have changed
-# MIMETypes.DEFAULT, and a board that never loads that table is spared it.
+# the table, so responses (and _files) use the defaults and a board that never loads it is
+# spared it.
 _MIME = None
 
 
