@@ -59,12 +59,12 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
     def _fill(self, now, most=0):
         """Reads into the head buffer (at most ``request_buffer_size`` bytes, or ``most``).
         False when the peer has gone (the connection is then closed)."""
-        free = len(self.buf) - self.filled
+        filled = self.filled
+        free = len(self.buf) - filled
         if free <= 0:
             return True
-        chunk = min(free, most or self.server._recv_chunk)
         try:
-            count = read_into(self.sock, memoryview(self.buf)[self.filled : self.filled + chunk])
+            count = read_into(self.sock, memoryview(self.buf)[filled : filled + min(free, most or self.server._recv_chunk)])
         except OSError:
             self.close()
             return False
@@ -73,7 +73,7 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         if count == 0:
             self.close()
             return False
-        self.filled += count
+        self.filled = filled + count
         self.last_recv = now
         return True
 
@@ -105,16 +105,17 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         if self.state == IDLE:
             self.state = HEAD
             self.since = now
-        end = _http.find_head_end(buf, max(0, self.scanned - 3), self.filled)
+        filled = self.filled
+        end = _http.find_head_end(buf, self.scanned - 3 if self.scanned > 3 else 0, filled)
+        limit = self.server.max_request_line_size
         if end < 0:
-            self.scanned = self.filled
-            limit = self.server.max_request_line_size
-            if self.filled > limit and buf.find(b"\n", 0, limit) < 0:
+            self.scanned = filled
+            if filled > limit and buf.find(b"\n", 0, limit) < 0:
                 self.reject(414, "Request line too long")
-            elif self.filled >= len(buf):
+            elif filled >= len(buf):
                 self.reject(431, "Request header fields too large")
             return None
-        if buf.find(b"\n", 0, end) > self.server.max_request_line_size:
+        if end > limit and buf.find(b"\n", 0, end) > limit:
             self.reject(414, "Request line too long")
             return None
         try:
@@ -122,7 +123,7 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
         except _http.HTTPError as err:
             self.reject(err.status, err.message)
             return None
-        if end == self.filled:
+        if end == filled:
             self.filled = 0
         else:
             self._consume(end)

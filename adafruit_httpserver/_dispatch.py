@@ -8,6 +8,7 @@ from ._states import BODY, CLOSED, RESPOND, STREAM
 from .methods import GET, HEAD as HEAD_METHOD, OPTIONS
 from .request import _from_parsed
 from .response import Response
+from ._http import _plain
 
 # Ranks of what poll() reports (see server._RESULTS).
 _NO_RESPONSE = 2
@@ -189,10 +190,22 @@ class Dispatch:
                 self.dispatching = False
                 client.flush(now)
                 return _NO_RESPONSE
+            client.response = response
             if server._headers._keys:  # pylint: disable=protected-access
                 for name, value in server._headers.original_items():
                     response._headers.setdefault(name, value)
-            client.response = response
+            elif (
+                _plain is not None
+                and type(response) is Response  # pylint: disable=unidiomatic-typecheck
+                and response._request is request  # pylint: disable=protected-access
+                and not response._headers._keys  # pylint: disable=protected-access
+                and not response._cookies  # pylint: disable=protected-access
+            ):
+                body = response._body  # pylint: disable=protected-access
+                if isinstance(body, str):
+                    body = body.encode("utf-8")
+                if type(body) is bytes and _plain.send(client, response, body, now):  # pylint: disable=unidiomatic-typecheck
+                    return _SENT
             response._send()
         except _http.HTTPError as error:  # e.g. a malformed multipart body
             self.dispatching = False

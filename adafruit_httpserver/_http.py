@@ -5,7 +5,7 @@ Text from the client is sliced, never indexed or iterated character by character
 MicroPython keeps every character it gets that way for good (it interns them), so a client
 sending new characters would fill a board's heap."""
 
-from ._compat import const
+from ._compat import CPYTHON, const
 from .headers import TOKEN_CHARS as _TOKEN, Headers
 
 
@@ -78,13 +78,17 @@ def parse_head(data):
         text = raw.decode("utf-8")
     except UnicodeError:
         raise HTTPError(400, "Request head is not valid UTF-8") from None
-    # The common case in a few C calls: once the CRLFs are out, a head with no control
-    # character has CRLF line endings only. Any other head (bare LFs, a tab in a value, a
-    # control character) takes the line-by-line way.
+    # A head whose only control characters are the CRLFs ending its lines is checked in a
+    # few C calls; any other (bare LFs, a tab in a value, a control character) takes the
+    # line-by-line way.
     clean = raw[-4:] == b"\r\n\r\n"
-    if clean and _isprintable is not None:
-        clean = _isprintable(text[:-4].replace("\r\n", ""))
-    elif clean:  # (no str.isprintable: MicroPython, CircuitPython) the smallest byte tells
+    if clean and _plain is not None:
+        clean = _plain.is_clean(raw)
+        if clean:
+            parsed = _plain.parse(text)
+            if parsed is not None:
+                return parsed
+    elif clean:  # (MicroPython, CircuitPython) the smallest byte tells
         rest = raw[:-4].replace(b"\r\n", b"")
         clean = bool(rest) and min(rest) > 31 and b"\x7f" not in rest
     if clean:
@@ -113,6 +117,13 @@ def parse_head(data):
         if major != "1":
             raise HTTPError(505, "Only HTTP/1.0 and HTTP/1.1 are supported")
     headers = Headers()
+    add_lines(headers, lines, clean)
+    return method, target, version, headers
+
+
+def add_lines(headers, lines, clean):
+    """Adds the header lines ``lines[1:]`` to ``headers``; raises HTTPError (400) for a
+    malformed one. ``clean``: no line holds a control character."""
     # Filled here directly rather than through Headers.add: this runs for every request.
     storage = headers._storage  # pylint: disable=protected-access
     keys = headers._keys  # pylint: disable=protected-access
@@ -135,12 +146,22 @@ def parse_head(data):
                 names[key] = name
         else:
             values.append(value)
-    return method, target, version, headers
+
+
+# CPython's shortcuts for the common request (see _plain.py); a board is spared the code.
+if CPYTHON:
+    from . import _plain  # pylint: disable=cyclic-import
+
+    HeadLines = _plain.HeadLines
+else:
+    _plain = HeadLines = None  # type: ignore[assignment]
 
 
 def body_framing(headers):
     """How the request body is delimited: ``(NO_BODY, 0)``, ``(LENGTH, n)`` or
     ``(CHUNKED, None)``. ``headers`` is a ``Headers``. Raises ``HTTPError`` (400, 501)."""
+    if type(headers) is HeadLines and headers._text is not None:  # pylint: disable=protected-access,unidiomatic-typecheck
+        return NO_BODY, 0  # (parse_head left them unparsed: no body)
     present = headers._storage  # pylint: disable=protected-access
     if "content-length" not in present and "transfer-encoding" not in present:
         return NO_BODY, 0
@@ -167,10 +188,13 @@ def body_framing(headers):
 
 def wants_keep_alive(version, headers):
     """Whether the client allows the connection to stay open after this exchange."""
-    values = headers._storage.get("connection")  # pylint: disable=protected-access
-    if values is None:
+    if type(headers) is HeadLines and headers._text is not None:  # pylint: disable=protected-access,unidiomatic-typecheck
+        text = headers.connection
+    else:
+        values = headers._storage.get("connection")  # pylint: disable=protected-access
+        text = None if values is None else ",".join(values).lower()
+    if text is None:
         return version != "HTTP/1.0"
-    text = values[0].lower() if len(values) == 1 else ",".join(values).lower()
     tokens = [token.strip() for token in text.split(",")] if "," in text else [text.strip()]
     if "close" in tokens:
         return False

@@ -28,6 +28,7 @@ def __getattr__(name):
 # the table, so responses (and _files) use the defaults and a board that never loads it is
 # spared it.
 _MIME = None
+_LINE = "%s: %s\r\n"
 
 
 class Response:  # pylint: disable=too-few-public-methods
@@ -63,50 +64,47 @@ class Response:  # pylint: disable=too-few-public-methods
         request = self._request
         client = request._client
         status = self._status
-        headers = self._headers
         # lower-case name -> values: looked up directly, this runs for every response
-        present = headers._storage  # pylint: disable=protected-access
+        present = self._headers._storage  # pylint: disable=protected-access
         code = status.code
         bodyless = code < 200 or code == 204 or code == 304
-        items = headers.original_items() if present else []
+        lines = ["HTTP/1.1 %d %s\r\n" % (code, status.text)]
+        cookies_at = None
+        if present:
+            for name, value in self._headers.original_items():
+                if value is None:
+                    continue
+                if not isinstance(name, str) or not name or name.strip(TOKEN_CHARS):
+                    _reject_header(name, value)
+                lines.append(_LINE % (name, value))
+                if name.lower() == "set-cookie":
+                    cookies_at = len(lines)
         if not bodyless and "content-type" not in present:
             kind = content_type or self._content_type or (_MIME.DEFAULT if _MIME else "text/plain")
-            items.append(("Content-Type", kind))
+            lines.append(_LINE % ("Content-Type", kind))
         framed_by_length = "content-length" in present
         if content_length is not None and not bodyless and not framed_by_length:
-            items.append(("Content-Length", str(content_length)))
+            lines.append(_LINE % ("Content-Length", content_length))
             framed_by_length = True
         if client is None:
             if "connection" not in present:
-                items.append(("Connection", "close"))
+                lines.append(_LINE % ("Connection", "close"))
         elif code != 101:
             connection = client.settle_persistence(present, bodyless or framed_by_length)
             if connection is not None:
-                items.append(("Connection", connection))
-        if self._cookies:
-            at = len(items)
-            for index, (name, _) in enumerate(items):
-                if name.lower() == "set-cookie":
-                    at = index + 1
-            for name, value in self._cookies.items():
-                items.insert(at, ("Set-Cookie", str(name) + "=" + str(value)))
-                at += 1
-        lines = ["HTTP/1.1 %d %s\r\n" % (code, status.text)]
-        for name, value in items:
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                value = str(value)
-            if not isinstance(name, str) or not name or name.strip(TOKEN_CHARS):
-                _reject_header(name, value)
-            lines.append(name + ": " + value + "\r\n")
+                lines.append(_LINE % ("Connection", connection))
+        at = cookies_at or len(lines)
+        for pair in self._cookies.items():
+            lines.insert(at, _LINE % ("Set-Cookie", "%s=%s" % pair))
+            at += 1
         lines.append("\r\n")
         head = "".join(lines)
         # Each line brings exactly one CR and one LF: any other comes from a value or the
         # status text, and so does a NUL.
         if head.count("\n") != len(lines) or head.count("\r") != len(lines) or "\x00" in head:
             _reject_header("Status", status.text)
-            for name, value in items:
+            for line in lines[1:-1]:
+                name, _, value = line[:-2].partition(": ")
                 _reject_header(name, value)
         self._send_bytes(request.connection, head.encode("utf-8"))
         if client is not None:
@@ -146,7 +144,8 @@ class Response:  # pylint: disable=too-few-public-methods
         elif body is None:
             body = b""
         self._send_headers(len(body), self._content_type)
-        if body:
+        code = self._status.code
+        if body and code >= 200 and code != 204 and code != 304:  # (no body with these)
             self._send_bytes(self._request.connection, body)
         self._close_connection()
 

@@ -1,0 +1,97 @@
+"""The plain lane: CPython's shortcuts for the most common exchange, a clean request head
+without a body answered by a plain ``Response``. Each does in a few C calls what the
+general way does line by line, gives the same result, and says when it does not apply (the
+general way then runs, and explains what is wrong). Loaded only on CPython (see
+``_http`` and ``_dispatch``): on a board its code would cost more RAM than it saves time.
+
+The general way stays the reference; ``tests/portable/test_http_head.py`` and
+``test_server_plain_lane.py`` hold both to the same results."""
+
+import re
+
+from .headers import TOKEN_CHARS, Headers
+from . import response as _response_module
+
+_PRINTABLE = bytes(range(32, 127))
+# A whole clean head: a request line that parse_head accepts as it is (HTTP/1.0 or 1.1) and
+# header lines that its loop accepts.
+_HEAD = re.compile(
+    "([{0}]+) (/[^ ]*|\\*|[^ ]*://[^ ]*) (HTTP/1\\.[01])(?:\r\n[{0}]+:[^\r]*)*\r\n\r\n".format(re.escape(TOKEN_CHARS))
+)
+_RESPONSE_HEAD = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n"
+_NO_HEADERS = {}  # type: dict
+
+
+def is_clean(raw):
+    """Whether the only control characters of the head ``raw`` (bytes, ending with CRLF
+    CRLF) are the CRLFs that end its lines, and it is all ASCII."""
+    return raw.count(b"\r\n") * 2 == len(raw.translate(None, _PRINTABLE))
+
+
+def parse(text):
+    """``parse_head``'s result, with ``HeadLines``, for a clean head that is well formed,
+    HTTP/1.0 or 1.1, has no body and at most one Connection line; else None."""
+    found = _HEAD.fullmatch(text)
+    if found is None:
+        return None
+    lowered = text.lower()
+    if "\r\ncontent-length:" in lowered or "\r\ntransfer-encoding:" in lowered:
+        return None
+    at = lowered.find("\r\nconnection:") + 13
+    if at < 13:
+        connection = None
+    elif lowered.find("\r\nconnection:", at) >= 0:
+        return None
+    else:
+        connection = lowered[at : lowered.find("\r", at)]
+    return found.group(1, 2, 3) + (HeadLines(text, found.end(3), connection),)
+
+
+class HeadLines(Headers):
+    """Request headers kept as the head's text until first used: most handlers never look
+    at them, and the server itself needs only the Connection header, found in the text
+    (``connection``: its value in lower case, or None)."""
+
+    def __init__(self, text, first, connection):  # pylint: disable=super-init-not-called
+        self._text = text  # None once parsed
+        self._first = first  # where the header lines start
+        self.connection = connection
+
+    def __getattr__(self, name):
+        # Called only for attributes not set yet: the storage, on first use.
+        if self._text is None or name not in ("_storage", "_keys", "_names"):
+            raise AttributeError(name)
+        from ._http import add_lines  # pylint: disable=import-outside-toplevel
+
+        text, self._text = self._text, None
+        Headers.__init__(self)
+        add_lines(self, text[self._first : -4].split("\r\n"), True)
+        return getattr(self, name)
+
+    def __repr__(self):
+        return "<Headers " + self._dict_repr() + ">"
+
+
+def send(client, response, body, now):
+    """Queues and sends a plain ``Response`` (exactly that class, no headers or cookies of
+    its own, ``body`` as bytes) in one piece: the head ``Response._send_headers`` would
+    write, then the body. False, with nothing done, when the general way is needed (a
+    status without a body, a HEAD request, a CR, LF or NUL in the status or content type)."""
+    status = response._status  # pylint: disable=protected-access
+    code = status.code
+    if client.head_only or code < 200 or code == 204 or code == 304:  # (no body with these)
+        return False
+    mime = _response_module._MIME  # pylint: disable=protected-access
+    kind = response._content_type or (mime.DEFAULT if mime else "text/plain")  # pylint: disable=protected-access
+    text = status.text
+    if "\r" in text or "\n" in text or "\x00" in text or "\r" in kind or "\n" in kind or "\x00" in kind:
+        return False
+    connection = client.settle_persistence(_NO_HEADERS, True)
+    head = _RESPONSE_HEAD % (code, text, kind, len(body), "Connection: %s\r\n" % connection if connection else "")
+    data = head.encode("utf-8") + body
+    client.out.append(data)
+    client.out_bytes += len(data)
+    response._size = len(data)  # pylint: disable=protected-access
+    client.head_sent = client.finishing = True
+    client.flush(now)
+    return True
