@@ -76,7 +76,8 @@ def send(client, response, body, now):
     """Queues and sends a plain ``Response`` (exactly that class, no headers or cookies of
     its own, ``body`` as bytes) in one piece: the head ``Response._send_headers`` would
     write, then the body. False, with nothing done, when the general way is needed (a
-    status without a body, a HEAD request, a CR, LF or NUL in the status or content type)."""
+    status without a body, a HEAD request, a control character in the status text or
+    content type, which the general way refuses or sends as it is)."""
     status = response._status  # pylint: disable=protected-access
     code = status.code
     if client.head_only or code < 200 or code == 204 or code == 304:  # (no body with these)
@@ -84,7 +85,7 @@ def send(client, response, body, now):
     mime = _response_module._MIME  # pylint: disable=protected-access
     kind = response._content_type or (mime.DEFAULT if mime else "text/plain")  # pylint: disable=protected-access
     text = status.text
-    if "\r" in text or "\n" in text or "\x00" in text or "\r" in kind or "\n" in kind or "\x00" in kind:
+    if not (isinstance(text, str) and isinstance(kind, str) and (text + kind).isprintable()):
         return False
     connection = client.settle_persistence(_NO_HEADERS, True)
     head = _RESPONSE_HEAD % (code, text, kind, len(body), "Connection: %s\r\n" % connection if connection else "")

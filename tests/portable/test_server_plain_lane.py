@@ -28,6 +28,9 @@ CASES = {
     "no-content": ("ignored", {"status": (204, "No Content")}),
     "not-modified": ("", {"status": (304, "Not Modified")}),
     "bytearray": (bytearray(b"ba"), {}),
+    "tab-in-type": ("t", {"content_type": "text/plain;\tq=1"}),
+    "number-type": ("n", {"content_type": 42}),
+    "utf8-reason": ("r", {"status": (200, "D\u00e9j\u00e0 vu")}),
 }
 
 
