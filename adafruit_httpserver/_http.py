@@ -81,13 +81,12 @@ def parse_head(data):
     # A head whose only control characters are the CRLFs ending its lines is checked in a
     # few C calls; any other (bare LFs, a tab in a value, a control character) takes the
     # line-by-line way.
-    clean = raw[-4:] == b"\r\n\r\n"
+    clean = raw.endswith(b"\r\n\r\n")
     if clean and _plain is not None:
+        parsed = _plain.parse(text)
+        if parsed is not None:
+            return parsed
         clean = _plain.is_clean(raw)
-        if clean:
-            parsed = _plain.parse(text)
-            if parsed is not None:
-                return parsed
     elif clean:  # (MicroPython, CircuitPython) the smallest byte tells
         rest = raw[:-4].replace(b"\r\n", b"")
         clean = bool(rest) and min(rest) > 31 and b"\x7f" not in rest

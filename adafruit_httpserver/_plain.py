@@ -13,24 +13,26 @@ from .headers import TOKEN_CHARS, Headers
 from . import response as _response_module
 
 _PRINTABLE = bytes(range(32, 127))
-# A whole clean head: a request line that parse_head accepts as it is (HTTP/1.0 or 1.1) and
-# header lines that its loop accepts.
+# A whole clean head: ASCII, no control characters but the CRLFs ending its lines, a
+# request line that parse_head accepts as it is (HTTP/1.0 or 1.1), and header lines that
+# its loop accepts. (Printable ASCII is " " to "~"; without the space, "!" to "~".)
 _HEAD = re.compile(
-    "([{0}]+) (/[^ ]*|\\*|[^ ]*://[^ ]*) (HTTP/1\\.[01])(?:\r\n[{0}]+:[^\r]*)*\r\n\r\n".format(re.escape(TOKEN_CHARS))
+    "([{0}]+) (/[!-~]*|\\*|[!-~]*://[!-~]*) (HTTP/1\\.[01])(?:\r\n[{0}]+:[ -~]*)*\r\n\r\n".format(re.escape(TOKEN_CHARS))
 )
 _RESPONSE_HEAD = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n"
 _NO_HEADERS = {}  # type: dict
 
 
 def is_clean(raw):
-    """Whether the only control characters of the head ``raw`` (bytes, ending with CRLF
-    CRLF) are the CRLFs that end its lines, and it is all ASCII."""
+    """Whether the head ``raw`` (bytes, ending with CRLF CRLF) is all ASCII, and its only
+    control characters are the CRLFs that end its lines."""
     return raw.count(b"\r\n") * 2 == len(raw.translate(None, _PRINTABLE))
 
 
 def parse(text):
-    """``parse_head``'s result, with ``HeadLines``, for a clean head that is well formed,
-    HTTP/1.0 or 1.1, has no body and at most one Connection line; else None."""
+    """``parse_head``'s result, with ``HeadLines``, for a head (``text``, ending with CRLF
+    CRLF) that is clean, well formed, HTTP/1.0 or 1.1, and has no body and at most one
+    Connection line; else None."""
     found = _HEAD.fullmatch(text)
     if found is None:
         return None
