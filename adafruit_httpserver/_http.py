@@ -188,7 +188,7 @@ def body_framing(headers):
 def wants_keep_alive(version, headers):
     """Whether the client allows the connection to stay open after this exchange."""
     if type(headers) is HeadLines and headers._text is not None:  # pylint: disable=protected-access,unidiomatic-typecheck
-        text = headers.connection
+        text = headers._connection  # pylint: disable=protected-access
     else:
         values = headers._storage.get("connection")  # pylint: disable=protected-access
         text = None if values is None else ",".join(values).lower()

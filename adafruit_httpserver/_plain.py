@@ -52,20 +52,22 @@ def parse(text):
 class HeadLines(Headers):
     """Request headers kept as the head's text until first used: most handlers never look
     at them, and the server itself needs only the Connection header, found in the text
-    (``connection``: its value in lower case, or None)."""
+    (``_connection``: its value in lower case, or None)."""
 
     def __init__(self, text, first, connection):  # pylint: disable=super-init-not-called
         self._text = text  # None once parsed
         self._first = first  # where the header lines start
-        self.connection = connection
+        self._connection = connection
 
     def __getattr__(self, name):
-        # Called only for attributes not set yet: the storage, on first use.
-        if self._text is None or name not in ("_storage", "_keys", "_names"):
+        # Called only for attributes not set yet: the storage, on first use. (Through
+        # __dict__: a copy being made has no _text yet, and must not recurse here.)
+        text = self.__dict__.get("_text") if name in ("_storage", "_keys", "_names") else None
+        if text is None:
             raise AttributeError(name)
         from ._http import add_lines  # pylint: disable=import-outside-toplevel
 
-        text, self._text = self._text, None
+        self._text = None
         Headers.__init__(self)
         add_lines(self, text[self._first : -4].split("\r\n"), True)
         return getattr(self, name)

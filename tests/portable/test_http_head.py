@@ -110,6 +110,18 @@ class TestHeadParsing(TestCase):
         ):
             self.assertTrue(type(parse(head)[3]) is Headers, head)
 
+    def test_unparsed_headers_can_be_copied(self):
+        try:
+            import copy  # pylint: disable=import-outside-toplevel
+        except ImportError:  # (MicroPython without it: there the headers are parsed at once)
+            copy = None
+        headers = parse(AB)[3]
+        if copy is not None:
+            duplicate = copy.copy(headers)
+            self.assertEqual(duplicate.get("Host"), "127.0.0.1:8936")
+            self.assertEqual(copy.deepcopy(parse(AB)[3]).fields, ["connection", "host", "user-agent", "accept"])
+        self.assertEqual(headers.copy().original_items(), parse(AB)[3].original_items())
+
     def test_malformed_lines_are_refused_with_their_reason(self):
         cases = (
             (b"GET / HTTP/1.1\r\nHost h\r\n\r\n", "Malformed header line"),
