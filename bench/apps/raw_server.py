@@ -1,6 +1,6 @@
 """The floor: a minimal raw-socket HTTP server with a fixed response.
 
-    python raw_server.py PORT close|keepalive
+    python raw_server.py PORT close|keepalive [DELAY_US]
 
 ``close``: one client at a time, blocking accept, recv until the blank line, sendall of
 a ``Connection: close`` answer, close.
@@ -10,14 +10,21 @@ nothing else: non-blocking sockets, ``select.poll`` with a zero timeout, any num
 clients, every complete request head answered on its connection (``Connection:
 keep-alive`` when an HTTP/1.0 client such as ``ab -k`` asks for it) until the client
 closes. No parsing beyond finding the blank line.
+
+``DELAY_US`` (keepalive only, for diagnosis, not used by the benchmark): spin that many
+microseconds before each answer, as if the server did that much work per request. It shows
+how a sequential client's rate falls with the server's time per request on this machine
+(see bench/README.md, "Sequential keep-alive clients and server time").
 """
 
 import select
 import socket
 import sys
+import time
 
 PORT = int(sys.argv[1])
 MODE = sys.argv[2] if len(sys.argv) > 2 else "close"
+DELAY_NS = int(sys.argv[3]) * 1000 if len(sys.argv) > 3 else 0
 BODY = b"Hello"
 CLOSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\n" + BODY
 KEEP = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n" + BODY
@@ -83,6 +90,10 @@ def serve_keep_alive():
             while end >= 0:
                 head = data[:end]
                 http10 = head.find(b"HTTP/1.0") >= 0 and head.lower().find(b"keep-alive") >= 0
+                if DELAY_NS:
+                    until = time.perf_counter_ns() + DELAY_NS
+                    while time.perf_counter_ns() < until:
+                        pass
                 conn.sendall(KEEP_10 if http10 else KEEP)
                 data = data[end + 4 :]
                 end = data.find(b"\r\n\r\n")
