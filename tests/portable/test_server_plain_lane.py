@@ -1,14 +1,15 @@
-"""The plain lane (``Output.send_plain``): a ``Response`` of exactly that class, without
-headers or cookies of its own, is sent in one piece without the ``_send`` hooks. On the wire
-it must be byte for byte what the general way (``_send``, ``_send_headers``,
-``_send_bytes``) sends; a subclass that changes nothing takes the general way, so each case
-is answered both ways on the same keep-alive connection and compared."""
+"""The plain lane (``_plain.send``, CPython only): a ``Response`` of exactly that class,
+without headers or cookies of its own, is sent in one piece without the ``_send`` hooks.
+On the wire it must be byte for byte what the general way (``_send``, ``_send_headers``,
+``_send_bytes``) sends; a subclass that changes nothing takes the general way, so each
+case is answered both ways on the same keep-alive connection and compared."""
 
 from unit import TestCase
 
 from server_kit import make
 
 from adafruit_httpserver import MIMETypes, Response
+from adafruit_httpserver import _http
 
 
 class _General(Response):
@@ -66,6 +67,23 @@ class TestPlainLane(TestCase):
             self.assertEqual(plain, general, name)
         self.assertEqual(calls, ["plain", "general"] * len(CASES))
         self.assertFalse(connection.closed_by_server)
+
+    def test_the_lane_is_taken_where_it_exists(self):
+        _, client, _ = _server()
+        calls = []
+        original = Response._send
+
+        def counting(response):
+            calls.append(type(response).__name__)
+            original(response)
+
+        Response._send = counting
+        try:
+            self.assertEqual(client.get("/plain/text").body, b"Hello")
+            self.assertEqual(client.get("/general/text").body, b"Hello")
+        finally:
+            Response._send = original
+        self.assertEqual(calls, ["_General"] if _http._plain is not None else ["Response", "_General"])
 
     def test_same_persistence_decisions(self):
         _, client, _ = _server()
