@@ -25,6 +25,7 @@ class Connection(Output):  # pylint: disable=too-many-instance-attributes
     linger = False
     served = 0  # responses completed on this connection
     backlog = STREAM_BACKLOG  # most output a long-lived stream may leave unsent
+    quick = False  # idle with nothing buffered, heads are read the plain lane's way
 
     def __init__(self, engine, sock, address, now, handshaking=False):
         self.engine = engine

@@ -4,6 +4,7 @@ connections, readiness, deadlines. Routing and dispatch are in ``_dispatch.py``.
 Imported by ``Server.start()``, so that merely importing the package stays cheap on boards."""
 
 from . import _http
+from ._http import _plain
 from . import server as _server_module
 from ._compat import (
     CIRCUITPYTHON,
@@ -188,7 +189,10 @@ class Engine(Dispatch):
             client.handshake(now)
         if client.state in (IDLE, HEAD):
             if readable or client.filled > client.scanned:
-                head = client.read_head(now, readable)
+                if readable and client.quick and client.state == IDLE and not client.filled:
+                    head = _plain.read_head(client, now)
+                else:
+                    head = client.read_head(now, readable)
                 if head is not None:
                     result = self._begin(client, head, now)
         elif client.state == BODY:
@@ -251,6 +255,8 @@ class Engine(Dispatch):
             except (OSError, MemoryError):
                 _refuse(sock, context)
                 continue
+            if _plain is not None and not client.tls and hasattr(sock, "recv_into"):
+                client.quick = True  # (see _plain.read_head)
             self.clients.append(client)
             self.watch(client)
 

@@ -9,6 +9,7 @@ The general way stays the reference; ``tests/portable/test_http_head.py`` and
 
 import re
 
+from ._compat import send_some, would_block
 from .headers import TOKEN_CHARS, Headers
 from . import response as _response_module
 
@@ -19,7 +20,12 @@ _PRINTABLE = bytes(range(32, 127))
 _HEAD = re.compile(
     "([{0}]+) (/[!-~]*|\\*|[!-~]*://[!-~]*) (HTTP/1\\.[01])(?:\r\n[{0}]+:[ -~]*)*\r\n\r\n".format(re.escape(TOKEN_CHARS))
 )
-_RESPONSE_HEAD = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n"
+# The start of a response head up to its length, by (status code, status text, content
+# type) once checked; a handler that varies them endlessly only empties this now and then.
+_PREFIXES = {}  # type: dict
+_MAX_PREFIXES = 32
+_CONNECTION = {None: b"", "close": b"Connection: close\r\n", "keep-alive": b"Connection: keep-alive\r\n"}
+_END = b"\r\n\r\n"
 _NO_HEADERS = {}  # type: dict
 
 
@@ -27,6 +33,32 @@ def is_clean(raw):
     """Whether the head ``raw`` (bytes, ending with CRLF CRLF) is all ASCII, and its only
     control characters are the CRLFs that end its lines."""
     return raw.count(b"\r\n") * 2 == len(raw.translate(None, _PRINTABLE))
+
+
+def read_head(client, now):
+    """``Connection.read_head`` for a readable connection that is idle with nothing
+    buffered: reads, and when what arrived is exactly one head that ``parse`` takes (and
+    within the request-line limit), returns its parse at once; anything else is left in
+    the buffer for the general way."""
+    buf = client.buf
+    server = client.server
+    try:
+        count = client.sock.recv_into(buf, min(len(buf), server._recv_chunk))  # pylint: disable=protected-access
+    except OSError as error:
+        if not would_block(error):
+            client.close()
+        return None
+    if not count:
+        client.close()
+        return None
+    client.last_recv = now
+    # (A head no longer than the request-line limit cannot be a 414.)
+    if 3 < count <= server.max_request_line_size and buf.startswith(_END, count - 4, count):
+        parsed = parse(buf[:count].decode("latin-1"))
+        if parsed is not None:
+            return parsed + (count,)
+    client.filled = count
+    return client.read_head(now, False)
 
 
 def parse(text):
@@ -89,14 +121,36 @@ def send(client, response, body, now):
     mime = _response_module._MIME  # pylint: disable=protected-access
     kind = response._content_type or (mime.DEFAULT if mime else "text/plain")  # pylint: disable=protected-access
     text = status.text
-    if not (isinstance(text, str) and isinstance(kind, str) and (text + kind).isprintable()):
+    key = (code, text, kind)
+    try:
+        prefix = _PREFIXES.get(key)
+    except TypeError:  # an unhashable content type: the general way says what is wrong
         return False
-    connection = client.settle_persistence(_NO_HEADERS, True)
-    head = _RESPONSE_HEAD % (code, text, kind, len(body), "Connection: %s\r\n" % connection if connection else "")
-    data = head.encode("utf-8") + body
-    client.out.append(data)
-    client.out_bytes += len(data)
+    if prefix is None:
+        if not (isinstance(text, str) and isinstance(kind, str) and (text + kind).isprintable()):
+            return False
+        if len(_PREFIXES) >= _MAX_PREFIXES:
+            _PREFIXES.clear()
+        prefix = ("HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: " % key).encode("utf-8")
+        _PREFIXES[key] = prefix
+    connection = _CONNECTION[client.settle_persistence(_NO_HEADERS, True)]
+    data = b"%s%d\r\n%s\r\n%s" % (prefix, len(body), connection, body)
     response._size = len(data)  # pylint: disable=protected-access
     client.head_sent = client.finishing = True
+    if not client.out and len(data) <= client.server._send_budget:  # pylint: disable=protected-access
+        try:
+            sent = send_some(client.sock, data)
+        except OSError as error:
+            client.send_failed(error)
+            return True
+        if sent == len(data):
+            client.last_send = now
+            client._finished(now)  # pylint: disable=protected-access
+            return True
+        if sent:
+            client.last_send = now
+            data = data[sent:]
+    client.out.append(data)
+    client.out_bytes += len(data)
     client.flush(now)
     return True

@@ -1,15 +1,16 @@
-"""The plain lane (``_plain.send``, CPython only): a ``Response`` of exactly that class,
-without headers or cookies of its own, is sent in one piece without the ``_send`` hooks.
-On the wire it must be byte for byte what the general way (``_send``, ``_send_headers``,
-``_send_bytes``) sends; a subclass that changes nothing takes the general way, so each
-case is answered both ways on the same keep-alive connection and compared."""
+"""The plain lane (``_plain``, CPython only), sending: a ``Response`` of exactly that
+class, without headers or cookies of its own, is sent in one piece without the ``_send``
+hooks. On the wire it must be byte for byte what the general way (``_send``,
+``_send_headers``, ``_send_bytes``) sends; a subclass that changes nothing takes the
+general way, so each case is answered both ways on the same keep-alive connection and
+compared. (Reading: ``tests/test_plain_reading.py``, CPython only.)"""
 
 from unit import TestCase
 
 from server_kit import make
 
 from adafruit_httpserver import MIMETypes, Response
-from adafruit_httpserver import _http
+from adafruit_httpserver import _engine, _http
 
 
 class _General(Response):
@@ -84,6 +85,11 @@ class TestPlainLane(TestCase):
         finally:
             Response._send = original
         self.assertEqual(calls, ["_General"] if _http._plain is not None else ["Response", "_General"])
+        # and its reading side with it: a board's connections read the general way only
+        self.assertIs(_engine._plain, _http._plain)
+        client.connect()
+        client.poll()
+        self.assertEqual(client.server._engine.clients[-1].quick, _http._plain is not None)
 
     def test_same_persistence_decisions(self):
         _, client, _ = _server()
@@ -119,6 +125,21 @@ class TestPlainLane(TestCase):
             # the stream is still in step: the next answer parses cleanly
             connection.send(_request("/%s/200" % kind))
             self.assertEqual(connection.read_response().body, b"stray body")
+
+    def test_many_different_heads_and_an_unhashable_type(self):
+        server, client = make(raise_errors=False)
+
+        @server.route("/<kind>/<number>")
+        def varied(request, kind, number):
+            cls = Response if kind == "plain" else _General
+            kind_of_body = ["text/x-list"] if number == "list" else "text/x-%s" % number
+            return cls(request, number, status=(200, "R" + number), content_type=kind_of_body)
+
+        connection = client.connect()
+        for number in [str(n) for n in range(40)] + ["list", "0"]:  # past what the lane remembers
+            plain = self.exchange(connection, "/plain/" + number)
+            self.assertEqual(plain, self.exchange(connection, "/general/" + number), number)
+        self.assertIn(b" 200 R39\r\n", self.exchange(connection, "/plain/39"))
 
     def test_head_requests_match(self):
         _, client, _ = _server()
@@ -171,3 +192,4 @@ class TestPlainLane(TestCase):
             self.assertNotIn(b"X-Evil", response.raw)
         self.assertEqual(len(client.errors), 2)
         self.assertIsInstance(client.errors[0], ValueError)
+
