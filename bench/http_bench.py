@@ -27,19 +27,21 @@ import _harness as H
 NAME = "http"
 HELP = "requests/s (new connections, keep-alive) and latency beside slow clients"
 
-SERVERS = ("ours-poll", "ours-forever", "4.8.2-poll", "4.8.2-forever", "raw-close", "raw-keepalive")
+SERVERS = ("ours-poll", "ours-forever", "4.8.2-poll", "4.8.2-forever", "py-minimal", "raw-close", "raw-keepalive")
 GROUPS = {
     "all": SERVERS,
     "ours": ("ours-poll", "ours-forever"),
     "4.8.2": ("4.8.2-poll", "4.8.2-forever"),
     "upstream": ("4.8.2-poll", "4.8.2-forever"),
     "raw": ("raw-close", "raw-keepalive"),
+    "floors": ("py-minimal", "raw-close", "raw-keepalive"),
 }
 DESCRIPTIONS = {
     "ours-poll": "this repo, start() + poll() in a tight loop",
     "ours-forever": "this repo, serve_forever() with its default poll_interval",
     "4.8.2-poll": "adafruit_httpserver 4.8.2, start() + poll() in a tight loop",
     "4.8.2-forever": "adafruit_httpserver 4.8.2, serve_forever() (default poll_interval=0.1)",
+    "py-minimal": "the least a Python keep-alive server does per request (parse, route, format), same loop shape",
     "raw-close": "raw blocking socket server, Connection: close",
     "raw-keepalive": "raw blocking socket server, keep-alive",
 }
@@ -301,6 +303,8 @@ def server_command(name, port, upstream):
     py = [sys.executable, "-s"]
     if name.startswith("raw-"):
         return py + [os.path.join(H.APPS, "raw_server.py"), str(port), name[4:]], H.clean_env(), None
+    if name == "py-minimal":
+        return py + [os.path.join(H.APPS, "py_minimal_server.py"), str(port)], H.clean_env(), None
     mode = name.split("-", 1)[1]
     app = os.path.join(H.APPS, "httpserver_app.py")
     if name.startswith("ours-"):

@@ -89,3 +89,51 @@ def test_no_server_process_left_behind(bench_run):
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_the_python_floor_answers_like_a_keep_alive_server():
+    """``apps/py_minimal_server.py`` is compared with this package in the keep-alive
+    columns, so it must keep connections alive (HTTP/1.1, and HTTP/1.0 when asked, as
+    ``ab -k`` does) and close when asked, or its rates would mean nothing."""
+    import socket
+    import time
+
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import _harness  # pylint: disable=import-outside-toplevel
+
+    port = _harness.free_port()
+    server = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "bench", "apps", "py_minimal_server.py"), str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert server.stdout.readline().split() == [b"READY", str(port).encode()]
+
+        def exchange(sock, request):
+            sock.sendall(request)
+            data = b""
+            deadline = time.monotonic() + 5
+            while not data.endswith(b"Hello") and time.monotonic() < deadline:
+                data += sock.recv(4096)
+            return data
+
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            for _ in range(3):
+                answer = exchange(sock, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+                assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection" not in answer, answer
+            answer = exchange(sock, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            assert b"Connection: close\r\n" in answer
+            assert sock.recv(10) == b""
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            for _ in range(2):
+                answer = exchange(sock, b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+                assert b"Connection: keep-alive\r\n" in answer, answer
+            answer = exchange(sock, b"GET / HTTP/1.0\r\n\r\n")
+            assert b"Connection: close\r\n" in answer
+            assert sock.recv(10) == b""
+    finally:
+        server.kill()
+        server.wait()
+        server.stdout.close()
+        server.stderr.close()
