@@ -2,10 +2,12 @@
 without a body answered by a plain ``Response``. Each does in a few C calls what the
 general way does line by line, gives the same result, and says when it does not apply (the
 general way then runs, and explains what is wrong). Loaded only on CPython (see
-``_http`` and ``_dispatch``): on a board its code would cost more RAM than it saves time.
+``_http``, ``_engine`` and ``_dispatch``): on a board its code would cost more RAM than it
+saves time.
 
-The general way stays the reference; ``tests/portable/test_http_head.py`` and
-``test_server_plain_lane.py`` hold both to the same results."""
+The general way stays the reference; ``tests/portable/test_http_head.py``,
+``tests/portable/test_server_plain_lane.py`` and ``tests/test_plain_reading.py`` hold
+both to the same results."""
 
 import re
 

@@ -98,10 +98,9 @@ def test_the_python_floor_answers_like_a_keep_alive_server():
     import socket
     import time
 
-    sys.path.insert(0, os.path.join(ROOT, "bench"))
-    import _harness  # pylint: disable=import-outside-toplevel
-
-    port = _harness.free_port()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "bench", "apps", "py_minimal_server.py"), str(port)],
         stdout=subprocess.PIPE,

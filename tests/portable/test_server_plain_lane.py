@@ -132,8 +132,8 @@ class TestPlainLane(TestCase):
         @server.route("/<kind>/<number>")
         def varied(request, kind, number):
             cls = Response if kind == "plain" else _General
-            kind_of_body = ["text/x-list"] if number == "list" else "text/x-%s" % number
-            return cls(request, number, status=(200, "R" + number), content_type=kind_of_body)
+            content_type = ["text/x-list"] if number == "list" else "text/x-%s" % number
+            return cls(request, number, status=(200, "R" + number), content_type=content_type)
 
         connection = client.connect()
         for number in [str(n) for n in range(40)] + ["list", "0"]:  # past what the lane remembers
